@@ -1,0 +1,143 @@
+/**
+ * Guest RAM: one fixed-size WebAssembly.Memory, never grown (DESIGN.md decision 1).
+ * Guest address == offset in this memory. A per-page permission map makes page 0
+ * execute-only (NULL dereferences fault) and everything past the end faults.
+ *
+ * The helpers here are for the kernel and loader (not per-instruction paths):
+ * they check bounds and permissions and return false / throw MemoryFault so that
+ * callers can turn a bad pointer into EFAULT in one place.
+ */
+import { PAGE_SIZE } from '../trampoline/layout.js';
+
+export const PERM_R = 1;
+export const PERM_W = 2;
+export const PERM_X = 4;
+export const PERM_RWX = PERM_R | PERM_W | PERM_X;
+export const PAGE_SHIFT = 12;
+
+/** Thrown by the checked helpers; the kernel maps it to EFAULT. */
+export class MemoryFault extends Error {
+  constructor(readonly address: number, readonly write: boolean) {
+    super(`guest memory fault at 0x${address.toString(16)} (${write ? 'write' : 'read'})`);
+  }
+}
+
+const WASM_PAGE = 65536;
+
+export class GuestMemory {
+  readonly size: number;
+  readonly wasm: WebAssembly.Memory;
+  readonly buffer: ArrayBuffer;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  /** One byte of PERM_* bits per 4 KiB page. */
+  readonly perm: Uint8Array;
+  /** Nonzero for pages that hold decoded (cached) code; a write there must invalidate. */
+  readonly codePages: Uint8Array;
+  /** Installed by the CPU: called with a page number when a cached-code page is written. */
+  onCodeWrite: ((page: number) => void) | null = null;
+
+  constructor(sizeBytes: number) {
+    if (!Number.isInteger(sizeBytes) || sizeBytes < 1 << 20 || sizeBytes > 0xf000_0000 || sizeBytes % WASM_PAGE !== 0) {
+      throw new RangeError(`guest memory size must be a multiple of 64 KiB between 1 MiB and 3.75 GiB, got ${sizeBytes}`);
+    }
+    const pages = sizeBytes / WASM_PAGE;
+    this.size = sizeBytes;
+    this.wasm = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.buffer = this.wasm.buffer;
+    this.u8 = new Uint8Array(this.buffer);
+    this.dv = new DataView(this.buffer);
+    this.perm = new Uint8Array(sizeBytes >>> PAGE_SHIFT).fill(PERM_RWX);
+    this.perm[0] = PERM_X;
+    this.codePages = new Uint8Array(sizeBytes >>> PAGE_SHIFT);
+  }
+
+  /** True when [addr, addr+len) lies in RAM and every page in it grants all of `need`. */
+  check(addr: number, len: number, need: number): boolean {
+    if (!(addr >= 0) || !(len >= 0) || addr + len > this.size) return false;
+    if (len === 0) return true;
+    const last = (addr + len - 1) >>> PAGE_SHIFT;
+    for (let p = addr >>> PAGE_SHIFT; p <= last; p++) {
+      if ((this.perm[p] & need) !== need) return false;
+    }
+    return true;
+  }
+
+  setPerm(addr: number, len: number, perm: number): void {
+    const first = Math.floor(addr / PAGE_SIZE);
+    const last = Math.floor((addr + len - 1) / PAGE_SIZE);
+    for (let p = first; p <= last; p++) this.perm[p] = perm;
+  }
+
+  /** Tell the CPU that [addr, addr+len) changed, so cached code there is dropped. */
+  notifyWrite(addr: number, len: number): void {
+    if (len <= 0 || this.onCodeWrite === null) return;
+    const last = (addr + len - 1) >>> PAGE_SHIFT;
+    for (let p = addr >>> PAGE_SHIFT; p <= last; p++) {
+      if (this.codePages[p] !== 0) this.onCodeWrite(p);
+    }
+  }
+
+  private need(addr: number, len: number, perm: number): void {
+    if (!this.check(addr, len, perm)) throw new MemoryFault(addr, perm === PERM_W);
+  }
+
+  readU8(addr: number): number { this.need(addr, 1, PERM_R); return this.u8[addr]; }
+  readU16(addr: number): number { this.need(addr, 2, PERM_R); return this.dv.getUint16(addr, true); }
+  readU32(addr: number): number { this.need(addr, 4, PERM_R); return this.dv.getUint32(addr, true); }
+  readI32(addr: number): number { this.need(addr, 4, PERM_R); return this.dv.getInt32(addr, true); }
+  /** A 64-bit value as a double: exact for |v| < 2^53 (pointers, sizes, counts). */
+  readU64(addr: number): number {
+    this.need(addr, 8, PERM_R);
+    return this.dv.getUint32(addr, true) + this.dv.getUint32(addr + 4, true) * 0x1_0000_0000;
+  }
+  /** Signed 64-bit read as a double (exact for |v| < 2^53). */
+  readI64(addr: number): number {
+    this.need(addr, 8, PERM_R);
+    return this.dv.getUint32(addr, true) + this.dv.getInt32(addr + 4, true) * 0x1_0000_0000;
+  }
+
+  writeU8(addr: number, v: number): void { this.need(addr, 1, PERM_W); this.u8[addr] = v; this.notifyWrite(addr, 1); }
+  writeU16(addr: number, v: number): void { this.need(addr, 2, PERM_W); this.dv.setUint16(addr, v, true); this.notifyWrite(addr, 2); }
+  writeU32(addr: number, v: number): void { this.need(addr, 4, PERM_W); this.dv.setUint32(addr, v >>> 0, true); this.notifyWrite(addr, 4); }
+  /** Writes a 64-bit value given as a double (negative values are two's complement). */
+  writeU64(addr: number, v: number): void {
+    this.need(addr, 8, PERM_W);
+    const lo = v % 0x1_0000_0000;
+    const hi = Math.floor(v / 0x1_0000_0000);
+    this.dv.setUint32(addr, lo >>> 0, true);
+    this.dv.setUint32(addr + 4, hi >>> 0, true);
+    this.notifyWrite(addr, 8);
+  }
+  writeU64Parts(addr: number, lo: number, hi: number): void {
+    this.need(addr, 8, PERM_W);
+    this.dv.setUint32(addr, lo >>> 0, true);
+    this.dv.setUint32(addr + 4, hi >>> 0, true);
+    this.notifyWrite(addr, 8);
+  }
+
+  /** A copy of guest bytes. */
+  readBytes(addr: number, len: number): Uint8Array {
+    this.need(addr, len, PERM_R);
+    return this.u8.slice(addr, addr + len);
+  }
+  writeBytes(addr: number, data: Uint8Array): void {
+    this.need(addr, data.length, PERM_W);
+    this.u8.set(data, addr);
+    this.notifyWrite(addr, data.length);
+  }
+  fill(addr: number, len: number, value: number): void {
+    this.need(addr, len, PERM_W);
+    this.u8.fill(value, addr, addr + len);
+    this.notifyWrite(addr, len);
+  }
+
+  /** Length of the NUL-terminated string at addr, or -1 if none within max bytes. Faults on bad memory. */
+  strlen(addr: number, max: number): number {
+    for (let i = 0; i < max; i++) {
+      if (!this.check(addr + i, 1, PERM_R)) throw new MemoryFault(addr + i, false);
+      if (this.u8[addr + i] === 0) return i;
+    }
+    return -1;
+  }
+}
