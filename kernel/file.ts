@@ -1,0 +1,77 @@
+/**
+ * One interface per kind of open file (DESIGN.md decision 12, Linux's
+ * file_operations). Regular files, directories, pipes, the tty, /dev nodes and
+ * the special fds (eventfd, timerfd, signalfd, epoll, inotify, fanotify) all
+ * implement FileOps; generic syscalls (read, write, poll, ioctl, lseek, close,
+ * fdinfo) call through it and never switch on the kind.
+ *
+ * Conventions: every operation returns a count >= 0 or -errno. Operations never
+ * block: a read or write that would wait returns -EAGAIN, and the generic
+ * syscall puts the task to sleep on waitQueue() unless O_NONBLOCK is set, then
+ * retries. poll() reports the current readiness mask.
+ */
+import type { WaitQueue } from './wait.js';
+
+/** poll(2) event bits (include/uapi/asm-generic/poll.h). */
+export const POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008;
+export const POLLHUP = 0x010, POLLNVAL = 0x020, POLLRDNORM = 0x040, POLLRDBAND = 0x080;
+export const POLLWRNORM = 0x100, POLLWRBAND = 0x200, POLLRDHUP = 0x2000;
+
+/** open(2) flags, x86-64 values (include/uapi/asm-generic/fcntl.h). */
+export const O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_ACCMODE = 3;
+export const O_CREAT = 0o100, O_EXCL = 0o200, O_NOCTTY = 0o400, O_TRUNC = 0o1000;
+export const O_APPEND = 0o2000, O_NONBLOCK = 0o4000, O_DSYNC = 0o10000, O_ASYNC = 0o20000;
+export const O_DIRECT = 0o40000, O_LARGEFILE = 0o100000, O_DIRECTORY = 0o200000;
+export const O_NOFOLLOW = 0o400000, O_NOATIME = 0o1000000, O_CLOEXEC = 0o2000000;
+export const O_SYNC = 0o4010000, O_PATH = 0o10000000, O_TMPFILE = 0o20200000;
+
+/** The operations of one kind of file. Optional members mean "not supported" (the generic code picks the errno Linux gives). */
+export interface FileOps {
+  /** Reads into dst at file position pos (ignored by stream files); bytes read, 0 at EOF, or -errno. */
+  read?(file: OpenFile, dst: Uint8Array, pos: number): number;
+  /** Writes src at pos; bytes written or -errno. */
+  write?(file: OpenFile, src: Uint8Array, pos: number): number;
+  /** Current readiness (POLL* bits). Files without poll are always ready for read and write. */
+  poll?(file: OpenFile): number;
+  /** Where a task waits for this file's readiness to change. */
+  waitQueue?(file: OpenFile): WaitQueue;
+  /** ioctl(2); `task` is the caller (typed loosely so this module stays free of the task model). */
+  ioctl?(file: OpenFile, task: unknown, cmd: number, arg: number): number;
+  /** New position or -errno (ESPIPE for streams). */
+  seek?(file: OpenFile, offset: number, whence: number): number;
+  /** Called when the last reference to the open file is dropped. */
+  release?(file: OpenFile): void;
+  /** Called on fsync/fdatasync; 0 or -errno. */
+  fsync?(file: OpenFile): number;
+  /** Extra lines of /proc/PID/fdinfo/N after pos/flags/mnt_id, as Linux prints them for this kind. */
+  fdinfo?(file: OpenFile): string;
+}
+
+/**
+ * An open file description (struct file): shared by dup'ed fds and across
+ * fork-like sharing; holds the position and status flags.
+ */
+export class OpenFile {
+  pos = 0;
+  private refs = 1;
+  constructor(
+    readonly ops: FileOps,
+    /** O_* status and access flags (O_CLOEXEC is per-fd and not kept here). */
+    public flags: number,
+    /** Kind-specific state (inode, pipe end, eventfd counter...). */
+    readonly priv: unknown = null,
+    /** Guest path for /proc/PID/fd links, or an anon description like "anon_inode:[eventfd]". */
+    public path = '',
+  ) {}
+
+  get readable(): boolean { return (this.flags & O_ACCMODE) !== O_WRONLY && (this.flags & O_PATH) === 0; }
+  get writable(): boolean { return (this.flags & O_ACCMODE) !== O_RDONLY && (this.flags & O_PATH) === 0; }
+  get nonblocking(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
+
+  get(): this { this.refs++; return this; }
+  /** Drops one reference; releases the file when it was the last. */
+  put(): void {
+    if (--this.refs === 0) this.ops.release?.(this);
+  }
+  get refCount(): number { return this.refs; }
+}
