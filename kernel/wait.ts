@@ -25,3 +25,10 @@ export class WaitQueue {
 
   get size(): number { return this.waiters.size; }
 }
+
+/**
+ * Returned by a syscall handler that has registered the calling task on one or
+ * more wait queues (task.waitOn) and must be retried from the start when woken.
+ * Outside the errno range (-1..-4095), so it can never be mistaken for a result.
+ */
+export const BLOCK = -4096;
