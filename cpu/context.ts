@@ -21,6 +21,10 @@ export const RFLAGS_USER_MASK = CF | PF | AF | ZF | SF | TF | DF | OF | AC | ID;
 export class CpuContext {
   /** 16 registers x 2 halves. */
   readonly gpr = new Int32Array(32);
+  /** Byte view of gpr: low byte of register n at 8*n, ah/ch/dh/bh at 8*n+1 (n = 0..3). */
+  readonly gpr8 = new Uint8Array(this.gpr.buffer);
+  /** 16-bit view of gpr: register n's low word at 4*n. */
+  readonly gpr16 = new Uint16Array(this.gpr.buffer);
   /** Address of the next instruction (guest addresses are below 4 GiB). */
   rip = 0;
   /**
@@ -35,8 +39,10 @@ export class CpuContext {
   readonly xmm32 = new Int32Array(this.xmmBytes.buffer);
   readonly xmmF32 = new Float32Array(this.xmmBytes.buffer);
   readonly xmmF64 = new Float64Array(this.xmmBytes.buffer);
+  /** 16-bit lanes of the XMM registers (register n = xmm16[8*n .. 8*n+7]). */
+  readonly xmm16 = new Uint16Array(this.xmmBytes.buffer);
   mxcsr = 0x1f80;
-  /** x87 stack: physical registers ST(i) = fpr[(fpTop + i) & 7]. Held in double precision. */
+  /** x87 stack: physical registers ST(i) = fpr[(fpTop + i) & 7], as the nearest doubles (exact values: fpx). */
   readonly fpr = new Float64Array(8);
   fpTop = 0;
   /** Abridged tag word as in FXSAVE: bit i set = physical register i valid. */
@@ -44,6 +50,14 @@ export class CpuContext {
   fpControl = 0x037f;
   /** Status word without TOP (TOP lives in fpTop). */
   fpStatus = 0;
+  /**
+   * The exact 80-bit contents behind fpr (x87 code, cpu/ops/x87-state.ts):
+   * physical register p is significand fpx[3p+1]:fpx[3p] and sign<<15|exponent
+   * fpx[3p+2]. They count only while fpr[p] still equals fpxShadow[p] bit for
+   * bit, so code that sets fpr[p] alone replaces the register by that double.
+   */
+  readonly fpx = new Uint32Array(24);
+  readonly fpxShadow = new Float64Array(8);
 
   /** Retired guest instructions on this context (exact). */
   retired = 0;
@@ -94,6 +108,7 @@ export class CpuContext {
     this.fpr.set(o.fpr);
     this.fpTop = o.fpTop; this.fpTagValid = o.fpTagValid;
     this.fpControl = o.fpControl; this.fpStatus = o.fpStatus;
+    this.fpx.set(o.fpx); this.fpxShadow.set(o.fpxShadow);
   }
 
   /** Sets the full flags value without masking (used by copyFrom). */

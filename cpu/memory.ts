@@ -24,9 +24,20 @@ export class MemoryFault extends Error {
 
 const WASM_PAGE = 65536;
 
+/**
+ * The part of WebAssembly.Memory used here. The project compiles with lib
+ * ES2022 only, which has no WebAssembly types; Node provides the global.
+ */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+const WasmMemoryCtor = (globalThis as unknown as {
+  WebAssembly: { Memory: new (d: { initial: number; maximum: number }) => WasmMemory };
+}).WebAssembly.Memory;
+
 export class GuestMemory {
   readonly size: number;
-  readonly wasm: WebAssembly.Memory;
+  readonly wasm: WasmMemory;
   readonly buffer: ArrayBuffer;
   readonly u8: Uint8Array;
   readonly dv: DataView;
@@ -43,7 +54,7 @@ export class GuestMemory {
     }
     const pages = sizeBytes / WASM_PAGE;
     this.size = sizeBytes;
-    this.wasm = new WebAssembly.Memory({ initial: pages, maximum: pages });
+    this.wasm = new WasmMemoryCtor({ initial: pages, maximum: pages });
     this.buffer = this.wasm.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.dv = new DataView(this.buffer);

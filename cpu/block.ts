@@ -1,0 +1,121 @@
+/**
+ * Basic blocks and the code cache: blocks keyed by start address, a page ->
+ * blocks index for invalidation (DESIGN.md decision 3), and the reference
+ * interpreter that runs a block's handlers in order.
+ */
+import type { Core } from './core.js';
+import type { Insn } from './insn.js';
+
+/** Runs a block; returns how many instructions retired (fewer than n when c.stop cut it short). */
+export type BlockExec = (c: Core, b: Block) => number;
+
+export class Block {
+  /** Cleared when the block's code is invalidated; chained links check it. */
+  valid = true;
+  /** Runs since creation (the compiled tier picks hot blocks). */
+  runs = 0;
+  /** Arithmetic flags (iced RflagsBits) the block may read before overwriting them; -1 until computed. */
+  liveIn = -1;
+  /** Up to two successors remembered by address, so the run loop skips the map lookup. */
+  next1: Block | null = null;
+  next1a = -1;
+  next2: Block | null = null;
+  next2a = -1;
+  readonly n: number;
+  readonly firstPage: number;
+  readonly lastPage: number;
+
+  constructor(
+    readonly addr: number,
+    /** Address after the last instruction (where a fall-through continues). */
+    readonly end: number,
+    readonly insns: Insn[],
+    public exec: BlockExec,
+  ) {
+    this.n = insns.length;
+    this.firstPage = addr >>> 12;
+    this.lastPage = (end - 1) >>> 12;
+  }
+}
+
+/** Flags a block may read before overwriting them (everything after it counted as reading all). */
+export function flagsLiveIn(b: Block): number {
+  if (b.liveIn < 0) {
+    let live = 0x3f;
+    for (let k = b.n - 1; k >= 0; k--) {
+      const i = b.insns[k];
+      live = (live & ~i.fkill) | i.fread;
+    }
+    b.liveIn = live;
+  }
+  return b.liveIn;
+}
+
+/** The reference interpreter: each handler in order. */
+export const interpret: BlockExec = (c: Core, b: Block): number => {
+  const ins = b.insns;
+  const n = ins.length;
+  for (let k = 0; k < n; k++) {
+    const i = ins[k];
+    c.k = k;
+    i.fn(c, i);
+    if (c.stop !== 0) {
+      c.stop = 0;
+      return k + 1;
+    }
+  }
+  return n;
+};
+
+export class CodeCache {
+  private readonly blocks = new Map<number, Block>();
+  private readonly pages = new Map<number, Block[]>();
+
+  constructor(private readonly codePages: Uint8Array) {}
+
+  get(addr: number): Block | undefined {
+    return this.blocks.get(addr);
+  }
+
+  add(b: Block): void {
+    this.blocks.set(b.addr, b);
+    for (let p = b.firstPage; p <= b.lastPage; p++) {
+      let list = this.pages.get(p);
+      if (list === undefined) { list = []; this.pages.set(p, list); }
+      list.push(b);
+      this.codePages[p] = 1;
+    }
+  }
+
+  /** Drops every block with code on page p. */
+  invalidatePage(p: number): void {
+    const list = this.pages.get(p);
+    this.codePages[p] = 0;
+    if (list === undefined) return;
+    this.pages.delete(p);
+    for (const b of list) {
+      if (!b.valid) continue;
+      b.valid = false;
+      if (this.blocks.get(b.addr) === b) this.blocks.delete(b.addr);
+      for (let q = b.firstPage; q <= b.lastPage; q++) {
+        if (q === p) continue;
+        const other = this.pages.get(q);
+        if (other === undefined) continue;
+        const kept = other.filter((x) => x !== b);
+        if (kept.length === 0) { this.pages.delete(q); this.codePages[q] = 0; } else this.pages.set(q, kept);
+      }
+    }
+  }
+
+  /** Drops blocks on every page overlapping [addr, addr + len). */
+  invalidate(addr: number, len: number): void {
+    if (!(len > 0)) return;
+    const first = Math.max(0, Math.floor(addr / 4096));
+    const last = Math.floor((addr + len - 1) / 4096);
+    for (let p = first; p <= last; p++) {
+      if (this.codePages[p] !== 0 || this.pages.has(p)) this.invalidatePage(p);
+    }
+  }
+
+  get size(): number { return this.blocks.size; }
+}

@@ -1,0 +1,118 @@
+/**
+ * The compiled tier (DESIGN.md decision 4): a hot block becomes one
+ * JavaScript function.
+ *
+ * Each instruction whose handler has an emitter (emit.ts) is pasted in as
+ * specialised statements with its operands as constants; any other is a call
+ * of its handler — the same definition the interpreter runs — from a call
+ * site of its own, which V8 can inline.
+ *
+ * Lazy-flag updates that nothing can read are left out (flag liveness):
+ * readers are later instructions of the block that read the lazy state (a
+ * jcc/setcc/cmovcc fused with the instruction that set the flags reads that
+ * instruction's locals instead), and, after the block, its successors when
+ * they are known (direct branch targets and the fall-through) and lie on the
+ * block's own pages — any write there invalidates this block too. Otherwise
+ * every flag is live at the end. Faulting instructions do not count as
+ * readers: a signal context may then show older arithmetic flags, which is
+ * harmless because the faulting instruction, when resumed, overwrites them
+ * before any read (docs/cpu.md).
+ */
+import { flagsLiveIn, type Block, type BlockExec } from './block.js';
+import { Gen, HELPER_NAMES, emitterFor } from './emit.js';
+import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
+import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
+import { cond, getCF } from './flags.js';
+
+const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
+  ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,
+};
+
+const ALL_FLAGS = 0x3f;
+
+/** Looks up a decoded block by address (the code cache). */
+export type BlockLookup = (addr: number) => Block | undefined;
+
+/** Flags live after the block: what its known successors on the same pages may read. */
+function liveOut(b: Block, lookup: BlockLookup): number {
+  const last = b.insns[b.n - 1];
+  let targets: number[];
+  if (last.flow === FLOW_CONDITIONAL) targets = [last.target, b.end];
+  else if (last.flow === FLOW_BRANCH) targets = [last.target];
+  else if (last.flow === FLOW_NEXT) targets = [b.end];
+  else return ALL_FLAGS;
+  let live = 0;
+  for (const t of targets) {
+    const s = lookup(t);
+    if (s === undefined || !s.valid || s.firstPage < b.firstPage || s.lastPage > b.lastPage) return ALL_FLAGS;
+    live |= flagsLiveIn(s);
+  }
+  return live;
+}
+
+/** Backward liveness: dead[k] = no reader can see the flags instruction k writes. */
+function deadFlags(ins: Insn[], out: number, lazyRead: boolean[]): boolean[] {
+  const dead: boolean[] = new Array(ins.length);
+  let live = out;
+  for (let k = ins.length - 1; k >= 0; k--) {
+    const i = ins[k];
+    dead[k] = i.fmod !== 0 && i.fkill === i.fmod && (i.fkill & live) === 0;
+    live = (live & ~i.fkill) | (lazyRead[k] ? i.fread : 0);
+  }
+  return dead;
+}
+
+interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[] }
+
+function emitBlock(b: Block, dead: boolean[]): Emitted {
+  const ins = b.insns;
+  const n = ins.length;
+  const params: string[] = [...HELPER_NAMES];
+  const args: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
+  const lazyRead: boolean[] = new Array(n);
+  const g = new Gen();
+  let body = 'const r = c.r, x = c.x32, x16 = c.x16, xb = c.xu8, dv = c.dv, u8 = c.u8, cp = c.codePages, size = c.size;\n';
+  for (let k = 0; k < n; k++) {
+    const i = ins[k];
+    g.k = k;
+    g.flagsDead = dead[k];
+    g.stored = false;
+    g.self = false;
+    g.fused = false;
+    const before = g.flags;
+    if (i.fmod !== 0) g.flags = null;
+    const e = emitterFor(i.fn);
+    let code = e ? e(i, g) : null;
+    if (code === null) {
+      // not specialised: call the handler
+      g.flags = i.fmod !== 0 ? null : before;
+      g.fused = false;
+      code = (i.mayFault ? `c.k = ${k};\n` : '') + g.handler() + '\n';
+      g.stored = i.writes;
+    }
+    lazyRead[k] = i.fread !== 0 && !g.fused;
+    if (g.self) {
+      params.push(`i${k}`, `f${k}`);
+      args.push(i, i.fn);
+    }
+    body += `// ${k}: 0x${i.addr.toString(16)}\n${code}`;
+    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; return ${k + 1}; }\n`;
+  }
+  body += `c.stop = 0;\nreturn ${n};`;
+  return { body, params, args, lazyRead };
+}
+
+export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
+  const out = liveOut(b, lookup);
+  // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
+  const first = emitBlock(b, deadFlags(b.insns, out, b.insns.map((i) => i.fread !== 0)));
+  const { body, params, args } = emitBlock(b, deadFlags(b.insns, out, first.lazyRead));
+  const factory = new Function(...params, `return function block_${b.addr.toString(16)}(c, b) {\n${body}\n};`) as
+    (...a: unknown[]) => BlockExec;
+  return factory(...args);
+}
+
+/** The generated source of a block (diagnostics and tests). */
+export function blockSource(b: Block, lookup?: BlockLookup): string {
+  return compileBlock(b, lookup).toString();
+}

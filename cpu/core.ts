@@ -1,0 +1,87 @@
+/**
+ * The execution core's hot state: what every instruction handler reads and
+ * writes. One Core per Cpu; run() binds it to the context being executed and
+ * writes everything back to that context before returning.
+ */
+import { CpuContext } from './context.js';
+import type { GuestMemory } from './memory.js';
+import { F_EAGER } from './flags.js';
+
+/** The one object thrown by fault(): cheap (no stack capture) and easy to tell from engine bugs. */
+export class GuestFault {
+  readonly guestFault = true;
+}
+export const FAULT = new GuestFault();
+
+export class Core {
+  /** The context being run. */
+  ctx: CpuContext;
+  /** ctx.gpr and views of the same bytes: r8[8*n] = low byte of reg n, r8[8*n+1] = ah..bh; r16[4*n] = 16-bit reg n. */
+  r: Int32Array;
+  r8: Uint8Array;
+  r16: Uint16Array;
+  /** ctx.xmm views: register n is x32[4*n ..], xf64[2*n ..], xf32[4*n ..], x16[8*n ..], xu8[16*n ..]. */
+  x32: Int32Array;
+  xf32: Float32Array;
+  xf64: Float64Array;
+  xu8: Uint8Array;
+  x16: Uint16Array;
+
+  readonly mem: GuestMemory;
+  readonly u8: Uint8Array;
+  readonly dv: DataView;
+  /** Bytes of guest RAM: data accesses need 4096 <= a && a + n <= size. */
+  readonly size: number;
+  readonly codePages: Uint8Array;
+
+  /**
+   * Lazy flags (flags.ts): fop says how the last flag-setting operation's
+   * operands (fa, fb; high halves fah, fbh for 64-bit) and result (fr, frh)
+   * give CF PF AF ZF SF OF; fc holds a carry-in or a preserved CF.
+   * With fop === F_EAGER the arithmetic flags are the bits in `flags`.
+   */
+  fop = F_EAGER;
+  fa = 0; fb = 0; fr = 0;
+  fah = 0; fbh = 0; frh = 0;
+  fc = 0;
+  /** RFLAGS; the arithmetic bits are meaningful only while fop === F_EAGER. */
+  flags = 0x202;
+
+  /** Scratch: high half of a 64-bit value returned by a helper. */
+  hi = 0;
+  /** Where execution continues after the current block (branches set it). */
+  rip = 0;
+  /** Index in the current block of the instruction that may fault (exact retired counts). */
+  k = 0;
+  /** Nonzero: leave the block after the current instruction (code written, exit requested). */
+  stop = 0;
+  /** Nonzero: an ExitReason to return from run() with once the block ends. */
+  exit = 0;
+  /** Retired instructions before the current block, all contexts (rdtsc). */
+  tscBase = 0;
+
+  constructor(mem: GuestMemory) {
+    this.mem = mem;
+    this.u8 = mem.u8;
+    this.dv = mem.dv;
+    this.size = mem.size;
+    this.codePages = mem.codePages;
+    const ctx = new CpuContext();
+    this.ctx = ctx;
+    this.r = ctx.gpr; this.r8 = ctx.gpr8; this.r16 = ctx.gpr16;
+    this.x32 = ctx.xmm32; this.xf32 = ctx.xmmF32; this.xf64 = ctx.xmmF64; this.xu8 = ctx.xmmBytes; this.x16 = ctx.xmm16;
+  }
+
+  /** Makes ctx the current context. */
+  bind(ctx: CpuContext): void {
+    if (ctx !== this.ctx) {
+      this.ctx = ctx;
+      this.r = ctx.gpr; this.r8 = ctx.gpr8; this.r16 = ctx.gpr16;
+      this.x32 = ctx.xmm32; this.xf32 = ctx.xmmF32; this.xf64 = ctx.xmmF64; this.xu8 = ctx.xmmBytes; this.x16 = ctx.xmm16;
+    }
+    this.flags = ctx.getRflags();
+    this.fop = F_EAGER;
+    this.stop = 0;
+    this.exit = 0;
+  }
+}

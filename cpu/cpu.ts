@@ -1,0 +1,136 @@
+/**
+ * The CPU: runs a context until an exit reason (DESIGN.md decision 5).
+ *
+ * The run loop finds the block at rip (chained successor, else the code
+ * cache, else decode), runs it, and counts retired instructions exactly.
+ * Control reaching page 0 is the zpoline trampoline: the nop sled retires in
+ * O(1) and the gate exits to the kernel.
+ */
+import { Core, FAULT } from './core.js';
+import { Block, CodeCache, interpret } from './block.js';
+import { BlockDecoder } from './decode.js';
+import { compileBlock } from './compile.js';
+import { rflags } from './flags.js';
+import { ExitReason, SIGSEGV } from './exit.js';
+import type { CpuContext } from './context.js';
+import type { GuestMemory } from './memory.js';
+import { GATE_ADDRESS, PAGE_SIZE } from '../trampoline/layout.js';
+import { fxrstor, fxsave } from './fxsave.js';
+import './ops/index.js';
+
+/** Execution tiers: the reference interpreter, or blocks compiled to JavaScript once hot. */
+export type Tier = 'interp' | 'compiled';
+
+/** Runs of a block before the compiled tier turns it into a function. */
+const HOT = 4;
+
+export class Cpu {
+  readonly mem: GuestMemory;
+  /** Total retired instructions, all contexts. */
+  retiredTotal = 0;
+  /** Which tier runs blocks (both pass the same tests). */
+  tier: Tier = 'compiled';
+
+  private readonly core: Core;
+  private readonly cache: CodeCache;
+  private readonly decoder: BlockDecoder;
+  private readonly lookup = (addr: number) => this.cache.get(addr);
+
+  constructor(mem: GuestMemory) {
+    this.mem = mem;
+    this.core = new Core(mem);
+    this.cache = new CodeCache(mem.codePages);
+    this.decoder = new BlockDecoder(this.core);
+    mem.onCodeWrite = (page: number) => this.cache.invalidatePage(page);
+  }
+
+  /** Runs ctx until an exit reason; never throws for guest behaviour (bad code/memory -> ExitReason.Fault). */
+  run(ctx: CpuContext, budget: number): ExitReason {
+    const c = this.core;
+    c.bind(ctx);
+    const compiled = this.tier === 'compiled';
+    let rip = ctx.rip;
+    let retired = 0;
+    let reason: ExitReason;
+    let prev: Block | null = null;
+    for (;;) {
+      if (retired >= budget) { reason = ExitReason.Budget; break; }
+      if (rip < PAGE_SIZE && rip >= 0) {
+        // zpoline trampoline: the nops from rip to the gate, then the gate.
+        if (rip <= GATE_ADDRESS) retired += GATE_ADDRESS - rip;
+        rip = GATE_ADDRESS;
+        reason = ExitReason.Gate;
+        break;
+      }
+      let b: Block | null = null;
+      if (prev !== null) {
+        if (prev.next1a === rip) b = prev.next1;
+        else if (prev.next2a === rip) b = prev.next2;
+        if (b !== null && !b.valid) b = null;
+      }
+      if (b === null) {
+        b = this.cache.get(rip) ?? this.build(rip, ctx);
+        if (b === null) { reason = ExitReason.Fault; break; }
+        if (prev !== null) {
+          if (prev.next1a === -1 || prev.next1a === rip) { prev.next1 = b; prev.next1a = rip; } else { prev.next2 = b; prev.next2a = rip; }
+        }
+      }
+      if (compiled && ++b.runs === HOT) b.exec = compileBlock(b, this.lookup);
+      c.rip = b.end;
+      c.tscBase = this.retiredTotal + retired;
+      let n: number;
+      try {
+        n = b.exec(c, b);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        retired += c.k;
+        rip = b.insns[c.k].addr;
+        reason = ExitReason.Fault;
+        break;
+      }
+      retired += n;
+      rip = n === b.n ? c.rip : b.insns[n - 1].next;
+      if (c.exit !== 0) { reason = c.exit; break; }
+      prev = b;
+    }
+    ctx.rip = rip;
+    ctx.setRflagsRaw(rflags(c));
+    ctx.retired += retired;
+    this.retiredTotal += retired;
+    return reason;
+  }
+
+  /** Decodes the block at rip; on a fetch fault records it on ctx and returns null. */
+  private build(rip: number, ctx: CpuContext): Block | null {
+    const d = this.decoder.decodeBlock(rip);
+    if (d.fetchFault !== null) {
+      ctx.faultSignal = SIGSEGV;
+      ctx.faultCode = d.fetchFault.code;
+      ctx.faultAddr = d.fetchFault.addr;
+      ctx.faultDetail = `instruction fetch at 0x${d.fetchFault.addr.toString(16)}`;
+      return null;
+    }
+    const b = new Block(rip, d.end, d.insns, interpret);
+    this.cache.add(b);
+    return b;
+  }
+
+  /** Drops decoded code overlapping [addr, addr+len) (exec, munmap, lazy rewrite). */
+  invalidate(addr: number, len: number): void {
+    this.cache.invalidate(addr, len);
+  }
+
+  /** 512-byte FXSAVE (64-bit) image of ctx's x87/SSE state to guest memory at addr (signal frames' fpstate). */
+  fxsave(ctx: CpuContext, addr: number): void {
+    fxsave(ctx, this.mem, addr);
+  }
+
+  fxrstor(ctx: CpuContext, addr: number): void {
+    fxrstor(ctx, this.mem, addr);
+  }
+
+  /** Decoded blocks in the cache (diagnostics, tests). */
+  get cachedBlocks(): number {
+    return this.cache.size;
+  }
+}

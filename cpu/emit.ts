@@ -1,0 +1,140 @@
+/**
+ * JavaScript-source emitters for the compiled tier (DESIGN.md decision 4).
+ *
+ * A family module may attach, to a specialised handler, an emitter that
+ * writes the same semantics as JavaScript statements with the instruction's
+ * operands as constants (register indices, displacement, immediate). The
+ * compiled tier pastes those statements into one function per hot block;
+ * instructions without an emitter are compiled as a call of their handler.
+ * Emitters sit next to their handlers and both tiers run the same tests
+ * (unit tests and the native differential harness run every tier).
+ *
+ * Inside generated code: `c` is the Core, `r` = c.r, `x` = c.x32, `x16` = c.x16, `xb` = c.xu8,
+ * `dv` = c.dv, `u8` = c.u8,
+ * `cp` = c.codePages, `size` = c.size; fast paths test the range inline and
+ * call the access.ts helpers (which fault) only when it fails.
+ */
+import type { Exec, Insn } from './insn.js';
+import { SEG_FS, SEG_GS } from './insn.js';
+
+export type Emitter = (i: Insn, g: Gen) => string | null;
+
+const emitters = new Map<Exec, Emitter>();
+
+/** Attaches an emitter to a handler. */
+export function emit(fn: Exec, e: Emitter): void {
+  emitters.set(fn, e);
+}
+export function emitterFor(fn: Exec): Emitter | undefined {
+  return emitters.get(fn);
+}
+
+/** The flag-setting operation a previous instruction of the block left in locals (for jcc fusion). */
+export interface FlagSource {
+  /** KF_* kind and size code. */
+  kind: number;
+  sz: number;
+  /** JS expressions (locals) of operands and result; 64-bit: low halves, with high halves in ah/bh/rh. */
+  a: string; b: string; r: string;
+  ah: string; bh: string; rh: string;
+}
+
+/** Code-generation state for one block. */
+export class Gen {
+  /** Index of the instruction being emitted. */
+  k = 0;
+  /** True when no later reader can see the flags this instruction writes (skip lazy-flag stores). */
+  flagsDead = false;
+  /** Set by store emitters: the block must check c.stop after this instruction. */
+  stored = false;
+  /** The last flag-setting operation emitted in this block, if its locals are still in scope. */
+  flags: FlagSource | null = null;
+  /** Set by handler(): the generated function needs this instruction's Insn and handler. */
+  self = false;
+  /** Set when this instruction's condition was evaluated from a previous instruction's locals (fusion). */
+  fused = false;
+
+  /** A call of the instruction's own handler (for slow paths the emitted code does not cover). */
+  handler(): string {
+    this.self = true;
+    return `f${this.k}(c, i${this.k});`;
+  }
+
+  /**
+   * A local name unique to this instruction. The underscore keeps it apart from
+   * the block's fixed locals (`x16`...) and from other instructions' names.
+   */
+  v(name: string): string {
+    return `${name}_${this.k}`;
+  }
+
+  /** JS expression of the effective address of i's memory operand. */
+  addr(i: Insn): string {
+    const reg64 = (x: number) => `((r[${x}] >>> 0) + r[${x + 1}] * 4294967296)`;
+    let e: string;
+    if (i.m32) {
+      const parts = [`${i.md}`];
+      if (i.mb >= 0) parts.push(`(r[${i.mb}] >>> 0)`);
+      if (i.mx >= 0) parts.push(`(r[${i.mx}] >>> 0) * ${i.ms}`);
+      e = `((${parts.join(' + ')}) >>> 0)`;
+    } else {
+      const parts: string[] = [];
+      if (i.mb >= 0) parts.push(reg64(i.mb));
+      if (i.mx >= 0) parts.push(i.ms === 1 ? reg64(i.mx) : `${reg64(i.mx)} * ${i.ms}`);
+      if (i.md !== 0 || parts.length === 0) parts.push(`${i.md}`);
+      e = parts.join(' + ');
+    }
+    if (i.mseg === SEG_FS) e = `c.ctx.fsBase + ${e}`;
+    else if (i.mseg === SEG_GS) e = `c.ctx.gsBase + ${e}`;
+    return e;
+  }
+
+  /** Statements: `const <dst> = <n-byte load at a>` (signed for 4, unsigned for 1 and 2). */
+  load(dst: string, a: string, n: 1 | 2 | 4): string {
+    const fast = n === 1 ? `u8[${a}]` : n === 2 ? `dv.getUint16(${a}, true)` : `dv.getInt32(${a}, true)`;
+    const slow = n === 1 ? 'ld8' : n === 2 ? 'ld16' : 'ld32';
+    return `const ${dst} = ${a} >= 4096 && ${a} + ${n} <= size ? ${fast} : (c.k = ${this.k}, ${slow}(c, ${a}));\n`;
+  }
+  /** Statements declaring `<lo>` and `<hi>` from a 64-bit load at a. */
+  load64(lo: string, hi: string, a: string): string {
+    return `let ${lo}, ${hi};\n` +
+      `if (${a} >= 4096 && ${a} + 8 <= size) { ${lo} = dv.getInt32(${a}, true); ${hi} = dv.getInt32(${a} + 4, true); }\n` +
+      `else { c.k = ${this.k}; ${lo} = ld64(c, ${a}); ${hi} = c.hi; }\n`;
+  }
+  /**
+   * Statements loading 16 bytes at a (16-byte aligned when `aligned`) into the
+   * locals <dst>_0..<dst>_3; anything unusual (misaligned, out of range) runs the handler instead.
+   */
+  load128(dst: string, a: string, aligned: boolean): string {
+    const ok = `${a} >= 4096 && ${a} + 16 <= size${aligned ? ` && (${a} & 15) === 0` : ''}`;
+    return `let ${dst}_0, ${dst}_1, ${dst}_2, ${dst}_3;\n` +
+      `if (${ok}) { ${dst}_0 = dv.getInt32(${a}, true); ${dst}_1 = dv.getInt32(${a} + 4, true); ${dst}_2 = dv.getInt32(${a} + 8, true); ${dst}_3 = dv.getInt32(${a} + 12, true); }\n` +
+      `else { c.k = ${this.k}; ${this.handler()} }\n`;
+  }
+
+  /** Statements storing n bytes of v (64: lo and hi) at a; marks the instruction as storing. */
+  store(a: string, n: 1 | 2 | 4 | 8, v: string, hi = '0'): string {
+    this.stored = true;
+    const fast = n === 1 ? `u8[${a}] = ${v};` : n === 2 ? `dv.setUint16(${a}, ${v}, true);` : n === 4 ? `dv.setInt32(${a}, ${v}, true);`
+      : `dv.setInt32(${a}, ${v}, true); dv.setInt32(${a} + 4, ${hi}, true);`;
+    const slow = n === 1 ? `st8(c, ${a}, ${v})` : n === 2 ? `st16(c, ${a}, ${v})` : n === 4 ? `st32(c, ${a}, ${v})` : `st64(c, ${a}, ${v}, ${hi})`;
+    return `if (${a} >= 4096 && ${a} + ${n} <= size && (cp[${a} >>> 12] | cp[(${a} + ${n - 1}) >>> 12]) === 0) { ${fast} }\n` +
+      `else { c.k = ${this.k}; ${slow}; }\n`;
+  }
+
+  /**
+   * Lazy-flag statements for an operation (skipped when the flags are dead),
+   * and records it for fusion with a following jcc/setcc/cmovcc.
+   */
+  setFlags(kind: number, sz: number, a: string, b: string, res: string, ah = '0', bh = '0', rh = '0', fc?: string): string {
+    this.flags = { kind, sz, a, b, r: res, ah, bh, rh };
+    if (this.flagsDead) return '';
+    let s = `c.fop = ${kind * 4 + sz}; c.fa = ${a}; c.fb = ${b}; c.fr = ${res};`;
+    if (sz === 3) s += ` c.fah = ${ah}; c.fbh = ${bh}; c.frh = ${rh};`;
+    if (fc !== undefined) s += ` c.fc = ${fc};`;
+    return s + '\n';
+  }
+}
+
+/** Names the generated function receives from the engine (see compile.ts). */
+export const HELPER_NAMES = ['ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'cond', 'getCF', 'badAccess', 'gpFault'] as const;

@@ -1,0 +1,9 @@
+/**
+ * The simulated x86-64 CPU: guest memory, register state, exit reasons, and
+ * the engine that runs guest code (docs/cpu.md).
+ */
+export * from './memory.js';
+export * from './context.js';
+export * from './exit.js';
+export { Cpu, type Tier } from './cpu.js';
+export { supportedCodes } from './supported.js';

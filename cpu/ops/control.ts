@@ -1,0 +1,148 @@
+/**
+ * Control transfer: jmp, jcc, call, ret, loop/loope/loopne, jrcxz/jecxz.
+ * Each ends its block; a taken branch sets c.rip (the run loop has set it to
+ * the fall-through address before the block ran).
+ *
+ * A call into page 0 (zpoline: `call *%rax` with rax = syscall number) first
+ * saves the 8 bytes below rsp that the return address will overwrite, so the
+ * kernel gate can restore the caller's red zone (DESIGN.md decision 6).
+ */
+import type { Core } from '../core.js';
+import { K_MEM, K_REG, type Exec, type Insn } from '../insn.js';
+import { def, codes } from '../registry.js';
+import { cond } from '../flags.js';
+import { canonical, gpFault, ld64 } from '../access.js';
+import { PAGE_SIZE } from '../../trampoline/layout.js';
+import { push64, rspValue } from './stack.js';
+import { CC_NAMES } from './move.js';
+import { emit, type Gen } from '../emit.js';
+import { condSource } from './cond-source.js';
+
+const TWO32 = 4294967296;
+
+function saveRedZone(c: Core): void {
+  const lo = ld64(c, rspValue(c) - 8);
+  c.ctx.gateSavedLo = lo;
+  c.ctx.gateSavedHi = c.hi;
+}
+
+/** A near branch to a non-canonical address faults (#GP) at the branch, before any effect. */
+function checkTarget(c: Core, target: number): number {
+  if (!canonical(target)) gpFault(c, `branch to non-canonical 0x${target.toString(16)}`);
+  return target;
+}
+
+function callTo(c: Core, i: Insn, target: number): void {
+  checkTarget(c, target);
+  if (target < PAGE_SIZE && target >= 0) saveRedZone(c);
+  push64(c, i.next | 0, 0);
+  c.rip = target;
+}
+
+// ---- jmp / jcc ----
+
+const jmpRel: Exec = (c, i) => { c.rip = i.target; };
+const jmpR: Exec = (c, i) => { const r = c.r; c.rip = checkTarget(c, (r[i.a] >>> 0) + r[i.a + 1] * TWO32); };
+const jmpM: Exec = (c, i) => { const lo = ld64(c, i.ea(c, i)); c.rip = checkTarget(c, (lo >>> 0) + c.hi * TWO32); };
+def(codes('Jmp_rel8_64', 'Jmp_rel32_64'), (i) => { i.mayFault = false; i.writes = false; return jmpRel; });
+def(codes('Jmp_rm64'), (i) => {
+  i.writes = false;
+  if (i.k0 === K_REG) { i.a = 2 * i.r0; i.mayFault = false; return jmpR; }
+  return i.k0 === K_MEM ? jmpM : null;
+});
+
+const jcc: Exec = (c, i) => { if (cond(c, i.op)) c.rip = i.target; };
+CC_NAMES.forEach((n, cc) => {
+  def(codes(`J${n}_rel8_64`, `J${n}_rel32_64`), (i) => {
+    i.op = cc;
+    i.mayFault = false;
+    i.writes = false;
+    return jcc;
+  });
+});
+
+// ---- call / ret ----
+
+const callRel: Exec = (c, i) => { callTo(c, i, i.target); };
+const callR: Exec = (c, i) => { const r = c.r; callTo(c, i, (r[i.a] >>> 0) + r[i.a + 1] * TWO32); };
+const callM: Exec = (c, i) => { const lo = ld64(c, i.ea(c, i)); callTo(c, i, (lo >>> 0) + c.hi * TWO32); };
+def(codes('Call_rel32_64'), () => callRel);
+def(codes('Call_rm64'), (i) => {
+  if (i.k0 === K_REG) { i.a = 2 * i.r0; return callR; }
+  return i.k0 === K_MEM ? callM : null;
+});
+
+/** ret [imm16]: pop rip (checked before rsp moves), then release imm16 more bytes of stack. */
+const ret: Exec = (c, i) => {
+  const sp = rspValue(c);
+  const lo = ld64(c, sp);
+  c.rip = checkTarget(c, (lo >>> 0) + c.hi * TWO32);
+  const nsp = sp + 8 + (i.imm & 0xffff);
+  c.r[8] = nsp | 0;
+  c.r[9] = Math.floor(nsp / TWO32) | 0;
+};
+def(codes('Retnq', 'Retnq_imm16'), (i) => { i.writes = false; return ret; });
+
+// ---- loop / jrcxz ----
+
+/** Decrements rcx (or ecx with 0x67) and returns whether it is nonzero; flags unchanged. */
+function decCount(c: Core, i: Insn): boolean {
+  const r = c.r;
+  if (i.x === 4) {
+    const v = (r[2] - 1) | 0;
+    r[2] = v; r[3] = 0;
+    return v !== 0;
+  }
+  const lo = (r[2] - 1) | 0;
+  if (r[2] === 0) r[3] = (r[3] - 1) | 0;
+  r[2] = lo;
+  return (lo | r[3]) !== 0;
+}
+const loop: Exec = (c, i) => { if (decCount(c, i)) c.rip = i.target; };
+const loope: Exec = (c, i) => { if (decCount(c, i) && cond(c, 4)) c.rip = i.target; };
+const loopne: Exec = (c, i) => { if (decCount(c, i) && cond(c, 5)) c.rip = i.target; };
+const jrcxz: Exec = (c, i) => { const r = c.r; if ((i.x === 4 ? r[2] : r[2] | r[3]) === 0) c.rip = i.target; };
+function buildCount(fn: Exec, countSize: number) {
+  return (i: Insn): Exec => {
+    i.x = countSize;
+    i.mayFault = false;
+    i.writes = false;
+    return fn;
+  };
+}
+def(codes('Loop_rel8_64_RCX'), buildCount(loop, 8));
+def(codes('Loop_rel8_64_ECX'), buildCount(loop, 4));
+def(codes('Loope_rel8_64_RCX'), buildCount(loope, 8));
+def(codes('Loope_rel8_64_ECX'), buildCount(loope, 4));
+def(codes('Loopne_rel8_64_RCX'), buildCount(loopne, 8));
+def(codes('Loopne_rel8_64_ECX'), buildCount(loopne, 4));
+def(codes('Jrcxz_rel8_64'), buildCount(jrcxz, 8));
+def(codes('Jecxz_rel8_64'), buildCount(jrcxz, 4));
+
+
+// ---- compiled-tier emitters ----
+
+emit(jmpRel, (i) => `c.rip = ${i.target};\n`);
+emit(jcc, (i, g) => `if (${condSource(i.op, g)}) c.rip = ${i.target};\n`);
+emit(jmpR, (i, g) => {
+  const t = g.v('t');
+  return `const ${t} = (r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296;\n` +
+    `if (${t} >= 140737488355328 || ${t} < -140737488355328) { c.k = ${g.k}; ${g.handler()} }\nc.rip = ${t};\n`;
+});
+/** Pushes the return address inline; page-0 targets, bad stacks and code pages take the handler. */
+function callSource(i: Insn, g: Gen, target: string): string {
+  const sp = g.v('sp'), t = g.v('t');
+  return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+    `if (${t} >= ${PAGE_SIZE} && ${t} < 140737488355328 && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `  dv.setInt32(${sp}, ${i.next | 0}, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
+    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+}
+emit(callRel, (i, g) => callSource(i, g, `${i.target}`));
+emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`));
+emit(ret, (i, g) => {
+  const sp = g.v('sp');
+  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n` +
+    `if (${sp} >= 4096 && ${sp} + 8 <= size && dv.getInt32(${sp} + 4, true) === 0) {\n` +
+    `  c.rip = dv.getInt32(${sp}, true) >>> 0; r[8] = (${sp} + ${8 + (i.imm & 0xffff)}) | 0; r[9] = 0;\n` +
+    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+});
