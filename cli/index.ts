@@ -17,7 +17,12 @@ interface CommandEntry {
 }
 
 const commands: Record<string, CommandEntry> = {
+  run: { summary: 'run a guest program: nommu-um run [options] -- PROGRAM [ARGS...]', load: () => import('./run.js') },
+  stats: { summary: 'run a guest program and print per-syscall counts and times, retired instructions, lazily rewritten sites', load: () => import('./stats.js') },
   inspect: { summary: 'show how an ELF file or #! script would be loaded', load: () => import('./inspect.js') },
+  bench: { summary: 'benchmark the syscall paths (native, qemu-user, trap, zpoline) or the CPU (--suite cpu)', load: () => import('./bench.js') },
+  boot: { summary: 'boot the guest: an interactive shell on this terminal (a demo without one)', load: () => import('./boot.js') },
+  conformance: { summary: "BusyBox's testsuite and hush's tests, natively and in the guest, side by side", load: () => import('./conformance.js') },
 };
 
 function usage(): string {

@@ -2,7 +2,7 @@
  * The architectural state of one guest thread. The kernel keeps one per task;
  * the CPU engine (shared memory, shared code cache) runs whichever it is given.
  *
- * 64-bit general registers are two 32-bit halves in an Int32Array (no BigInt on
+ * 64-bit general registers are two 32-bit halves in an Int32Array (no arbitrary-precision integers on
  * any per-instruction path, DESIGN.md decision 2): register i has its low half at
  * gpr[2*i] and its high half at gpr[2*i+1]. Register numbers follow the x86
  * encoding: RAX=0 RCX=1 RDX=2 RBX=3 RSP=4 RBP=5 RSI=6 RDI=7 R8..R15=8..15.

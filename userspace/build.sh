@@ -142,6 +142,10 @@ REQUIRED=(
 	patch:patch
 	bzip2:bzip2
 	xz-utils:xz
+	# Not for the build itself: the tests drive `nommu-um boot` under tmux, and
+	# `nommu-um bench` compares with qemu-user.
+	tmux:tmux
+	qemu-user:qemu-x86_64
 )
 missing_packages() {
 	local entry pkg what seen=" "

@@ -1,7 +1,7 @@
 /**
  * 80-bit extended-precision arithmetic for the x87 family, exact as the
  * hardware computes it: 64-bit significands held as two unsigned 32-bit
- * words (no BigInt, DESIGN.md decision 2), correct rounding in all four
+ * words (no arbitrary-precision integers, DESIGN.md decision 2), correct rounding in all four
  * rounding modes at 24, 53 or 64 bits of precision, denormals, the x87 NaN
  * rules and the exception flags.
  *

@@ -1,0 +1,40 @@
+/**
+ * The machine a benchmark ran on, for the JSON report and the docs: CPU
+ * model and cores, memory, load, kernel, Node and qemu versions, the date.
+ */
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg, release, totalmem } from 'node:os';
+
+export interface MachineInfo {
+  cpuModel: string;
+  cores: number;
+  memBytes: number;
+  /** 1, 5 and 15 minute load averages when the run started (the machine may be shared). */
+  loadavg: number[];
+  hostKernel: string;
+  node: string;
+  qemu: string | null;
+  date: string;
+}
+
+/** "model name" of the first processor in /proc/cpuinfo, else what Node reports. */
+export function cpuModel(cpuinfo?: string): string {
+  let text = cpuinfo;
+  if (text === undefined) {
+    try { text = readFileSync('/proc/cpuinfo', 'utf8'); } catch { text = ''; }
+  }
+  const m = /^model name\s*:\s*(.+)$/m.exec(text);
+  return m !== null ? m[1].trim() : (cpus()[0]?.model ?? 'unknown');
+}
+
+export function machineInfo(qemu: string | null): MachineInfo {
+  return {
+    cpuModel: cpuModel(), cores: cpus().length, memBytes: totalmem(), loadavg: loadavg().map((l) => Math.round(l * 100) / 100),
+    hostKernel: release(), node: process.version, qemu, date: new Date().toISOString(),
+  };
+}
+
+export function describeMachine(m: MachineInfo): string {
+  return `${m.cpuModel}, ${m.cores} cores, ${(m.memBytes / 2 ** 30).toFixed(1)} GiB; Linux ${m.hostKernel}; ` +
+    `node ${m.node}; qemu-x86_64 ${m.qemu ?? 'not installed'}; load average ${m.loadavg.join(' ')}; ${m.date}`;
+}

@@ -1,0 +1,196 @@
+/**
+ * poll, ppoll, select, pselect6 over any file: readiness comes from each
+ * file's poll() (files without one are always readable and writable), and a
+ * task with nothing ready sleeps on every file's wait queue and the deadline.
+ * Retried calls keep the deadline of their first attempt (remembered per
+ * task and argument list until the call completes).
+ */
+import { PERM_R, PERM_W } from '../../../cpu/memory.js';
+import { EBADF, EFAULT, EINTR, EINVAL, ERESTARTNOHAND } from '../../errno.js';
+import {
+  O_PATH, type OpenFile, POLLERR, POLLHUP, POLLIN, POLLNVAL, POLLOUT, POLLPRI, POLLRDBAND, POLLRDNORM,
+  POLLWRBAND, POLLWRNORM,
+} from '../../file.js';
+import { BLOCK, type WaitQueue } from '../../wait.js';
+import { monotonicNs } from '../inode.js';
+import { POLLFD, POLLFD_SIZE, TIMESPEC } from '../layout.js';
+import type { FsHandler, FsTask } from '../task.js';
+
+const DEFAULT_POLLMASK = POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
+const POLLIN_SET = POLLRDNORM | POLLRDBAND | POLLIN | POLLHUP | POLLERR;
+const POLLOUT_SET = POLLWRBAND | POLLWRNORM | POLLOUT | POLLERR;
+const POLLEX_SET = POLLPRI;
+
+export function fileMask(f: OpenFile): number { return f.ops.poll !== undefined ? f.ops.poll(f) : DEFAULT_POLLMASK; }
+
+/** Deadlines of calls in progress, so a retry does not restart the timeout. */
+const pending = new WeakMap<FsTask, { key: string; deadline: number }>();
+
+function deadlineFor(t: FsTask, key: string, timeoutNs: number | null): number {
+  const p = pending.get(t);
+  if (p !== undefined && p.key === key) return p.deadline;
+  const deadline = timeoutNs === null ? Infinity : monotonicNs() + timeoutNs;
+  pending.set(t, { key, deadline });
+  return deadline;
+}
+function done(t: FsTask): void { pending.delete(t); }
+/** The deadline of this call if it has one already, else what it would be (without remembering it). */
+function peekDeadline(t: FsTask, key: string, timeoutNs: number | null): number {
+  const p = pending.get(t);
+  if (p !== undefined && p.key === key) return p.deadline;
+  return timeoutNs === null ? Infinity : monotonicNs() + timeoutNs;
+}
+
+/**
+ * Sleeps on the queues until the deadline, or gives up: 0 for an expired
+ * timeout, -EINTR/-ERESTARTNOHAND for a signal, BLOCK to wait.
+ */
+function waitOrGiveUp(t: FsTask, queues: Set<WaitQueue>, deadline: number, restartable: boolean): number {
+  if (deadline !== Infinity && monotonicNs() >= deadline) return 0;
+  if (t.signalPending()) return restartable ? -ERESTARTNOHAND : -EINTR;
+  for (const q of queues) t.waitOn(q);
+  if (deadline !== Infinity) t.waitDeadline(deadline);
+  return BLOCK;
+}
+
+function readTimespec(t: FsTask, ptr: number): number | null {
+  if (ptr === 0) return null;
+  const sec = t.mem.readI64(ptr + TIMESPEC.tv_sec), nsec = t.mem.readI64(ptr + TIMESPEC.tv_nsec);
+  if (sec < 0 || nsec < 0 || nsec >= 1e9) return -1;
+  return sec * 1e9 + nsec;
+}
+function writeRemaining(t: FsTask, ptr: number, deadline: number, usec: boolean): void {
+  if (ptr === 0 || deadline === Infinity) return;
+  const left = Math.max(0, deadline - monotonicNs());
+  const sec = Math.floor(left / 1e9);
+  const frac = left - sec * 1e9;
+  t.mem.writeU64(ptr, sec);
+  t.mem.writeU64(ptr + 8, usec ? Math.floor(frac / 1000) : frac);
+}
+
+/** One pass over a pollfd array: fills revents, returns the ready count and the queues to sleep on. */
+function scanPollfds(t: FsTask, fds: number, nfds: number, queues: Set<WaitQueue>): number {
+  let count = 0;
+  for (let i = 0; i < nfds; i++) {
+    const p = fds + POLLFD_SIZE * i;
+    const fd = t.mem.readI32(p + POLLFD.fd);
+    const events = t.mem.readU16(p + POLLFD.events);
+    let revents = 0;
+    if (fd >= 0) {
+      const f = t.files.get(fd);
+      if (f === null || (f.flags & O_PATH) !== 0) revents = POLLNVAL;
+      else {
+        revents = fileMask(f) & (events | POLLERR | POLLHUP);
+        const q = f.ops.waitQueue?.(f);
+        if (q !== undefined) queues.add(q);
+      }
+    }
+    t.mem.writeU16(p + POLLFD.revents, revents);
+    if (revents !== 0) count++;
+  }
+  return count;
+}
+
+function pollCommon(t: FsTask, key: string, fds: number, nfdsv: number, timeoutNs: number | null, tsp: number, restartable: boolean): number {
+  const nfds = nfdsv >>> 0;
+  if (nfds > t.files.limit) return -EINVAL;
+  const queues = new Set<WaitQueue>();
+  const count = scanPollfds(t, fds, nfds, queues);
+  if (count > 0 || timeoutNs === 0) {
+    const dl = peekDeadline(t, key, timeoutNs);
+    done(t);
+    writeRemaining(t, tsp, dl, false);
+    return count;
+  }
+  const deadline = deadlineFor(t, key, timeoutNs);
+  const r = waitOrGiveUp(t, queues, deadline, restartable);
+  if (r !== BLOCK) { done(t); writeRemaining(t, tsp, deadline, false); }
+  return r;
+}
+
+export const poll: FsHandler = (t, fds, nfds, timeout) => {
+  const ms = timeout | 0;
+  return pollCommon(t, `poll:${fds}:${nfds}:${ms}`, fds, nfds, ms < 0 ? null : ms * 1e6, 0, ms < 0);
+};
+
+/** Installs the temporary mask of ppoll/pselect6 (sigsetsize must be 8). */
+function tempMask(t: FsTask, maskPtr: number, size: number): number {
+  if (maskPtr === 0) return 0;
+  if (size !== 8) return -EINVAL;
+  t.setTemporarySigmask(t.mem.readU32(maskPtr), t.mem.readU32(maskPtr + 4));
+  return 0;
+}
+
+export const ppoll: FsHandler = (t, fds, nfds, tsp, sigmask, sigsetsize) => {
+  const timeout = readTimespec(t, tsp);
+  if (timeout === -1) return -EINVAL;
+  const m = tempMask(t, sigmask, sigsetsize);
+  if (m < 0) return m;
+  return pollCommon(t, `ppoll:${fds}:${nfds}:${tsp}:${sigmask}`, fds, nfds, timeout, tsp, true);
+};
+
+/** One pass over select's fd sets; -EBADF for a set bit naming no open file. */
+function scanSets(t: FsTask, n: number, sets: [number, number, number], out: [Uint8Array, Uint8Array, Uint8Array], queues: Set<WaitQueue>): number {
+  const bytes = Math.ceil(n / 64) * 8;
+  const inSets = sets.map((p) => (p === 0 ? null : t.mem.readBytes(p, bytes)));
+  let count = 0;
+  for (let fd = 0; fd < n; fd++) {
+    const byte = fd >> 3, bit = 1 << (fd & 7);
+    const want = inSets.map((s) => s !== null && (s[byte] & bit) !== 0);
+    if (!want[0] && !want[1] && !want[2]) continue;
+    const f = t.files.get(fd);
+    if (f === null || (f.flags & O_PATH) !== 0) return -EBADF;
+    const mask = fileMask(f);
+    const q = f.ops.waitQueue?.(f);
+    if (q !== undefined) queues.add(q);
+    const hits = [(mask & POLLIN_SET) !== 0, (mask & POLLOUT_SET) !== 0, (mask & POLLEX_SET) !== 0];
+    for (let k = 0; k < 3; k++) {
+      if (want[k] && hits[k]) { out[k][byte] |= bit; count++; }
+    }
+  }
+  return count;
+}
+
+function selectCommon(t: FsTask, key: string, nfdsv: number, r: number, w: number, e: number, timeoutNs: number | null, tp: number, usec: boolean): number {
+  const nfds = nfdsv | 0;
+  if (nfds < 0) return -EINVAL;
+  // Like core_sys_select, bits past the fd table's capacity (a multiple of 64) are ignored.
+  const n = Math.min(nfds, Math.max(64, Math.ceil(t.files.size / 64) * 64));
+  const bytes = Math.ceil(n / 64) * 8;
+  for (const p of [r, w, e]) if (p !== 0 && bytes > 0 && !t.mem.check(p, bytes, PERM_R | PERM_W)) return -EFAULT;
+  const out: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(bytes), new Uint8Array(bytes), new Uint8Array(bytes)];
+  const queues = new Set<WaitQueue>();
+  const count = scanSets(t, n, [r, w, e], out, queues);
+  if (count < 0) { done(t); return count; }
+  const finish = (result: number, deadline: number): number => {
+    done(t);
+    if (result >= 0) [r, w, e].forEach((p, k) => { if (p !== 0 && bytes > 0) t.mem.writeBytes(p, out[k]); });
+    writeRemaining(t, tp, deadline, usec);
+    return result;
+  };
+  if (count > 0 || timeoutNs === 0) return finish(count, peekDeadline(t, key, timeoutNs));
+  const deadline = deadlineFor(t, key, timeoutNs);
+  const res = waitOrGiveUp(t, queues, deadline, true);
+  return res === BLOCK ? BLOCK : finish(res, deadline);
+}
+
+export const select: FsHandler = (t, nfds, r, w, e, tvp) => {
+  let timeout: number | null = null;
+  if (tvp !== 0) {
+    const sec = t.mem.readI64(tvp), usec = t.mem.readI64(tvp + 8);
+    if (sec < 0 || usec < 0 || usec >= 1e6) return -EINVAL;
+    timeout = sec * 1e9 + usec * 1000;
+  }
+  return selectCommon(t, `select:${nfds}:${r}:${w}:${e}:${tvp}`, nfds, r, w, e, timeout, tvp, true);
+};
+
+/** pselect6(nfds, r, w, e, timespec*, { sigset_t *ss; size_t ss_len } *). */
+export const pselect6: FsHandler = (t, nfds, r, w, e, tsp, sig) => {
+  const timeout = readTimespec(t, tsp);
+  if (timeout === -1) return -EINVAL;
+  if (sig !== 0) {
+    const m = tempMask(t, t.mem.readU64(sig), t.mem.readU64(sig + 8));
+    if (m < 0) return m;
+  }
+  return selectCommon(t, `pselect6:${nfds}:${r}:${w}:${e}:${tsp}:${sig}`, nfds, r, w, e, timeout, tsp, false);
+};

@@ -1,0 +1,21 @@
+/**
+ * What the VFS knows about an open file beyond kernel/file.ts's OpenFile: the
+ * guest object it was opened on. Files made by other subsystems (eventfd,
+ * epoll...) have none and are treated as anonymous inodes.
+ */
+import type { OpenFile } from '../file.js';
+import type { Loc } from './mount.js';
+
+const locs = new WeakMap<OpenFile, Loc>();
+
+export function setFileLoc(f: OpenFile, loc: Loc): void { locs.set(f, loc); }
+export function fileLoc(f: OpenFile): Loc | undefined { return locs.get(f); }
+
+const anonIno = new WeakMap<OpenFile, number>();
+let nextAnonIno = 1000;
+/** A stable inode number for an anonymous file (anon_inodefs gives every such file one inode). */
+export function anonInodeNumber(f: OpenFile): number {
+  let n = anonIno.get(f);
+  if (n === undefined) { n = nextAnonIno++; anonIno.set(f, n); }
+  return n;
+}

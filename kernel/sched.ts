@@ -1,0 +1,206 @@
+/**
+ * The cooperative scheduler (DESIGN.md decision 10). One JavaScript thread
+ * runs every guest task in instruction-budget slices, handles the CPU's exit
+ * reasons (gate, syscall trap, fault, budget, hlt), keeps sleeping tasks on
+ * wait queues and deadlines, and when nothing is runnable awaits host events
+ * (timers, host I/O) instead of spinning.
+ */
+import { ExitReason } from '../cpu/exit.js';
+import type { Kernel } from './kernel.js';
+import type { Task } from './task.js';
+import { TaskState } from './task.js';
+import { SIGSEGV, SI_KERNEL } from './signal/defs.js';
+
+/** Instructions per slice before another task gets the CPU. */
+export const SLICE_INSNS = 200_000;
+/** Host milliseconds of guest execution between yields to the Node event loop. */
+const YIELD_MS = 20;
+
+export class Scheduler {
+  /** Runnable tasks in FIFO order (head index avoids O(n) shifts). */
+  private queue: Task[] = [];
+  private head = 0;
+  private readonly queued = new Set<Task>();
+  /** The task whose slice is running, null between slices. */
+  current: Task | null = null;
+  private idleWake: (() => void) | null = null;
+  /** Host time spent waiting for events (for stats). */
+  idleMs = 0;
+  slices = 0;
+  /** Set by sched_yield: the current slice ends after the syscall. */
+  private yieldNow = false;
+
+  constructor(private readonly k: Kernel) {}
+
+  enqueue(t: Task): void {
+    if (this.queued.has(t) || t.state !== TaskState.Runnable) return;
+    this.queued.add(t);
+    this.queue.push(t);
+    this.kick();
+  }
+
+  unqueue(t: Task): void {
+    if (!this.queued.delete(t)) return;
+    const i = this.queue.indexOf(t, this.head);
+    if (i >= 0) this.queue.splice(i, 1);
+  }
+
+  private dequeue(): Task | null {
+    while (this.head < this.queue.length) {
+      const t = this.queue[this.head++];
+      if (this.head > 1024 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+      if (!this.queued.delete(t)) continue;
+      return t;
+    }
+    return null;
+  }
+
+  get runnable(): number { return this.queued.size; }
+
+  /** Resolves a pending idle wait: something may be runnable now. */
+  kick(): void {
+    const w = this.idleWake;
+    if (w !== null) { this.idleWake = null; w(); }
+  }
+
+  /** A handler returned BLOCK: sleep until a queue wakes, the deadline passes or a signal comes. */
+  block(t: Task): void {
+    t.state = TaskState.Blocked;
+    t.timedOut = false;
+    if (t.deadline !== Infinity) {
+      const at = t.deadline;
+      t.onWakeCleanup(this.k.timers.add(at, () => { t.timedOut = true; this.wake(t); }));
+    }
+    // A signal that arrived while the handler ran must not be slept through.
+    if (t.killable ? this.k.signals.fatalPendingFor(t) : this.k.signals.pendingFor(t)) this.wake(t);
+  }
+
+  /** Makes a sleeping task runnable; its syscall is retried when it next runs. */
+  wake(t: Task): void {
+    if (t.state !== TaskState.Blocked) return;
+    t.clearWaits();
+    t.state = t.proc.stopped ? TaskState.Stopped : TaskState.Runnable;
+    if (t.state === TaskState.Runnable) this.enqueue(t);
+  }
+
+  /** Runs until the kernel is finished. */
+  async run(): Promise<void> {
+    let lastYield = performance.now();
+    while (!this.k.finished) {
+      this.k.timers.runExpired(this.k.clock.monotonicNs());
+      const t = this.dequeue();
+      if (t === null) {
+        await this.idle();
+        lastYield = performance.now();
+        continue;
+      }
+      try {
+        this.runSlice(t);
+      } catch (e) {
+        // A kernel bug outside a syscall handler: report it, end that guest process, keep serving the others.
+        process.stderr.write(`nommu-um: kernel bug while running pid ${t.pid} (tid ${t.tid}): ${(e as Error).stack ?? String(e)}\n`);
+        this.k.groupExit(t.proc, SIGSEGV);
+        this.k.exitThread(t);
+      }
+      const now = performance.now();
+      if (now - lastYield > YIELD_MS) {
+        await new Promise<void>((r) => setImmediate(r));
+        lastYield = performance.now();
+      }
+    }
+  }
+
+  /** Nothing runnable: wait for the next deadline or a wake from host I/O. */
+  private async idle(): Promise<void> {
+    const next = this.k.timers.next;
+    if (next !== Infinity && this.k.clock.deterministic) {
+      this.k.clock.advanceTo(next);
+      return;
+    }
+    const t0 = performance.now();
+    await new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      this.idleWake = () => { if (timer !== null) clearTimeout(timer); resolve(); };
+      if (next !== Infinity) {
+        const ms = Math.max(0, (next - this.k.clock.monotonicNs()) / 1e6);
+        timer = setTimeout(() => { this.idleWake = null; resolve(); }, Math.ceil(ms));
+      }
+    });
+    this.idleMs += performance.now() - t0;
+  }
+
+  yieldCurrent(): void { this.yieldNow = true; }
+
+  /** Whether the scheduler is waiting with nothing runnable and nothing scheduled (a guest deadlock unless host I/O comes). */
+  get stalled(): boolean { return this.idleWake !== null && this.k.timers.next === Infinity; }
+
+  /** One slice of t: finish a blocked syscall, then run guest code until the budget is spent or t sleeps. */
+  runSlice(t: Task): void {
+    this.current = t;
+    this.slices++;
+    try {
+      if (t.call !== null) {
+        this.k.syscalls.resume(t);
+        if (t.state !== TaskState.Runnable) return;
+      }
+      if (!this.toUser(t)) return;
+      let budget = SLICE_INSNS;
+      const ctx = t.ctx;
+      while (budget > 0) {
+        const before = ctx.retired;
+        const t0 = this.k.clock.monotonicNs();
+        const reason = this.k.cpu.run(ctx, budget);
+        const ran = ctx.retired - before;
+        budget -= ran;
+        t.utimeNs += this.k.clock.monotonicNs() - t0;
+        switch (reason) {
+          case ExitReason.Gate:
+            this.k.syscalls.enterGate(t);
+            break;
+          case ExitReason.SyscallTrap:
+            this.k.syscalls.enterTrap(t);
+            break;
+          case ExitReason.Fault:
+            this.fault(t);
+            break;
+          case ExitReason.Halt:
+            // hlt is privileged: a general protection fault, SIGSEGV with SI_KERNEL.
+            t.fault = { trapno: 13, err: 0, cr2: 0 };
+            this.k.signals.force(t, { signo: SIGSEGV, code: SI_KERNEL, addr: 0 });
+            break;
+          case ExitReason.Budget:
+            break;
+        }
+        if (t.state !== TaskState.Runnable) return;
+        if (reason !== ExitReason.Budget && !this.toUser(t)) return;
+        if (this.k.finished) return;
+        if (this.yieldNow) { this.yieldNow = false; break; }
+      }
+      // Slice boundary: signals that arrived meanwhile are delivered here.
+      if (!this.toUser(t)) return;
+      this.enqueue(t);
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /** Signal delivery and the trap path's register copy-back; false when t cannot run user code now. */
+  private toUser(t: Task): boolean {
+    if (!this.k.signals.exitToUser(t)) return false;
+    this.k.syscalls.leaveKernel(t);
+    return true;
+  }
+
+  private fault(t: Task): void {
+    const c = t.ctx;
+    const sig = c.faultSignal || SIGSEGV;
+    t.fault = {
+      trapno: sig === SIGSEGV ? 14 : sig === 8 ? 0 : sig === 4 ? 6 : sig === 5 ? 3 : sig === 7 ? 17 : 13,
+      err: sig === SIGSEGV ? 4 : 0,
+      cr2: sig === SIGSEGV ? c.faultAddr : 0,
+    };
+    this.k.stats.faults++;
+    if (process.env.NOMMU_DEBUG_FAULTS) process.stderr.write(`nommu-um: pid ${t.tid} fault sig ${sig} code ${c.faultCode} addr 0x${c.faultAddr.toString(16)} rip 0x${c.rip.toString(16)} ${c.faultDetail}\n`);
+    this.k.signals.force(t, { signo: sig, code: c.faultCode, addr: c.faultAddr });
+  }
+}
