@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 
 export const HOST_MUSL_LOADER = '/lib/ld-musl-x86_64.so.1';
 export const QEMU = 'qemu-x86_64';
-export const QEMU_INSTALL_HINT = 'apt-get install qemu-user (userspace/build.sh installs it)';
+export const QEMU_INSTALL_HINT = 'apt-get install qemu-user; userspace/build.sh installs it';
 export const MUSL_INSTALL_HINT = 'apt-get install musl';
 
 export interface HostRun {

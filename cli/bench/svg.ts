@@ -63,13 +63,14 @@ export function renderBarChart(spec: ChartSpec): string {
   const fmt = spec.format ?? ((v: number) => String(Number(v.toPrecision(3))));
   const nS = Math.max(1, spec.series.length);
   const barW = 18, gap = 2;
-  const groupW = nS * (barW + gap) + 26;
+  const barsW = nS * (barW + gap) - gap;
   const left = 78, right = 20, top = 104, bottom = 78;
-  const plotW = Math.max(spec.groups.length * groupW, 360);
-  const plotH = 340;
-  // Wide enough for the title and subtitle too.
+  // Wide enough for the bars and for the title and subtitle; groups share the width.
   const textW = Math.max(spec.title.length * 10.5, (spec.subtitle ?? '').length * 6.8);
-  const width = Math.ceil(Math.max(left + plotW + right, left + textW + right));
+  const plotW = Math.ceil(Math.max(spec.groups.length * (barsW + 28), 360, textW));
+  const groupW = plotW / Math.max(1, spec.groups.length);
+  const plotH = 340;
+  const width = left + plotW + right;
   const height = top + plotH + bottom;
   const plotBottom = top + plotH;
   const all = spec.values.flat().filter((v): v is number => typeof v === 'number');
@@ -105,7 +106,7 @@ export function renderBarChart(spec: ChartSpec): string {
   o.push(`</g>`);
   // Bars
   spec.groups.forEach((g, gi) => {
-    const gx = left + gi * groupW + 13;
+    const gx = left + gi * groupW + (groupW - barsW) / 2;
     spec.series.forEach((s, si) => {
       const v = spec.values[gi]?.[si] ?? null;
       const x = gx + si * (barW + gap);

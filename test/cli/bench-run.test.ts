@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runBench } from '../../cli/bench.js';
-import { PATHS, hostPath, LAT_SYSCALL } from '../../cli/bench/index.js';
+import { PATHS, hostPath, LAT_SYSCALL, runSyscallSuite } from '../../cli/bench/index.js';
 import { rootfsDir } from '../../userspace/index.js';
 import { checkWellFormed } from './bench-xml.js';
 
@@ -107,6 +107,16 @@ describe('cli: nommu-um bench (end to end)', function () {
       expect(w.sim.zpoline.mips, w.name).to.be.above(0);
     }
     expect(r.out.split('\n').find((l) => l.startsWith('workload'))).to.match(/sim\/native\s+guest Minsn\s+guest MIPS/);
+  });
+
+  it('without qemu-x86_64 the qemu column says "not installed" and how to install it, and nothing runs', async () => {
+    const progress: string[] = [];
+    const rows = await runSyscallSuite({
+      root: rootfsDir(), paths: ['qemu'], repeat: 2, timeoutMs: 10_000, scratch: dir, qemu: null, hostMusl: true,
+      progress: (l) => progress.push(l),
+    }, ['syscall']);
+    expect(rows[0].cells.qemu).to.deep.equal({ ok: false, kind: 'unavailable', reason: 'not installed (apt-get install qemu-user; userspace/build.sh installs it)' });
+    expect(progress).to.deep.equal([]);
   });
 
   it('refuses unknown rows, paths and suites with exit status 2', () => {
