@@ -181,7 +181,7 @@ export function execve(k: Kernel, t: Task, filename: string, argv: Uint8Array[],
     t.files = own;
     k.holdFiles(own);
   }
-  t.files.closeOnExec(p.pid);
+  t.files.closeOnExec(t);
   if (p.threads.length > 1 || k.sighandShared(p)) p.sighand = p.sighand.clone();
   p.sighand.resetForExec();
   t.altstack = { sp: 0, size: 0, flags: SS_DISABLE };

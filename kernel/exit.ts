@@ -85,6 +85,8 @@ export function exitThread(k: Kernel, t: Task, status = 0): void {
   t.stimeNs = 0;
   k.dropFiles(t);
   k.vfs.forgetTask(t.tid);
+  // A fanotify permission question it was waiting on is withdrawn.
+  k.special.fsnotify.forgetTask(t);
   k.tasks.delete(t.tid);
   // The group leader stays listed until the process is reaped (its tid is the pid).
   if (t.tid !== p.pid) p.threads.splice(p.threads.indexOf(t), 1);

@@ -27,8 +27,13 @@ export const O_SYNC = 0o4010000, O_PATH = 0o10000000, O_TMPFILE = 0o20200000;
 
 /** The operations of one kind of file. Optional members mean "not supported" (the generic code picks the errno Linux gives). */
 export interface FileOps {
-  /** Reads into dst at file position pos (ignored by stream files); bytes read, 0 at EOF, or -errno. */
-  read?(file: OpenFile, dst: Uint8Array, pos: number): number;
+  /**
+   * Reads into dst at file position pos (ignored by stream files); bytes read,
+   * 0 at EOF, or -errno. `task` is the reading task when the generic code
+   * knows it (signalfd reads the reader's signals, fanotify installs event
+   * fds in the reader's table); typed loosely, as for ioctl.
+   */
+  read?(file: OpenFile, dst: Uint8Array, pos: number, task?: unknown): number;
   /** Writes src at pos; bytes written or -errno. */
   write?(file: OpenFile, src: Uint8Array, pos: number): number;
   /** Current readiness (POLL* bits). Files without poll are always ready for read and write. */
@@ -37,10 +42,22 @@ export interface FileOps {
   waitQueue?(file: OpenFile): WaitQueue;
   /** ioctl(2); `task` is the caller (typed loosely so this module stays free of the task model). */
   ioctl?(file: OpenFile, task: unknown, cmd: number, arg: number): number;
-  /** New position or -errno (ESPIPE for streams). */
+  /** New position or -errno. Without it lseek is ESPIPE (no_llseek). */
   seek?(file: OpenFile, offset: number, whence: number): number;
-  /** Called when the last reference to the open file is dropped. */
-  release?(file: OpenFile): void;
+  /**
+   * A stream: no positioned I/O (pread, pwrite, preadv, pwritev, an explicit
+   * sendfile offset give ESPIPE and reads never move the position), even when
+   * `seek` exists — Linux's files without FMODE_PREAD/FMODE_PWRITE, such as the
+   * anon-inode kinds whose lseek is noop_llseek. Files without `seek` are
+   * always streams.
+   */
+  readonly stream?: boolean;
+  /**
+   * Called when the last reference to the open file is dropped; `task` is the
+   * task that dropped it (the closer fsnotify reports, as __fput runs in the
+   * closing task), when known.
+   */
+  release?(file: OpenFile, task?: unknown): void;
   /** Called on fsync/fdatasync; 0 or -errno. */
   fsync?(file: OpenFile): number;
   /** Extra lines of /proc/PID/fdinfo/N after pos/flags/mnt_id, as Linux prints them for this kind. */
@@ -69,9 +86,11 @@ export class OpenFile {
   get nonblocking(): boolean { return (this.flags & O_NONBLOCK) !== 0; }
 
   get(): this { this.refs++; return this; }
-  /** Drops one reference; releases the file when it was the last. */
-  put(): void {
-    if (--this.refs === 0) this.ops.release?.(this);
+  /** Drops one reference (`task`: who drops it); releases the file when it was the last. */
+  put(task?: unknown): void {
+    if (--this.refs === 0) this.ops.release?.(this, task);
   }
+  /** No positioned I/O on this file (see FileOps.stream). */
+  get isStream(): boolean { return this.ops.seek === undefined || this.ops.stream === true; }
   get refCount(): number { return this.refs; }
 }

@@ -4,7 +4,7 @@
  * `spawn` starts the first process; `run` drives everything until that
  * process exits and returns its exit status as a host exit code.
  */
-import { randomBytes as hostRandomBytes } from 'node:crypto';
+import { randomBytes as hostRandomBytes, randomFillSync } from 'node:crypto';
 import { fstatSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { Cpu, GuestMemory } from '../cpu/index.js';
@@ -128,7 +128,10 @@ export class Kernel {
     this.hostname = opts.hostname ?? 'nommu-um';
     this.rng = opts.deterministic === true ? seededRandom(opts.seed ?? 1) : null;
     const [con] = this.consoleFiles();
-    this.vfs = new Vfs({ root: opts.root, binds: opts.binds, proc: new KernelProcSource(this), dev: { console: con }, clock: this.clock });
+    this.vfs = new Vfs({
+      root: opts.root, binds: opts.binds, proc: new KernelProcSource(this), clock: this.clock,
+      dev: { console: con, random: (dst) => this.fillRandom(dst) },
+    });
     this.special = makeSpecial({ clock: this.specialClock(), signals: this.signalSource(), vfs: this.vfs });
     this.vfs.setNotify(this.special.fsnotify);
   }
@@ -179,8 +182,19 @@ export class Kernel {
     const rng = this.rng;
     if (rng === null) return new Uint8Array(hostRandomBytes(n));
     const b = new Uint8Array(n);
-    for (let i = 0; i < n; i++) b[i] = Math.floor(rng() * 256);
+    this.fillRandom(b);
     return b;
+  }
+
+  /** Fills dst from the same generator (/dev/random and /dev/urandom read through it). */
+  fillRandom(dst: Uint8Array): void {
+    const rng = this.rng;
+    if (rng === null) {
+      // randomFillSync accepts at most 2^31-1 bytes per call.
+      for (let off = 0; off < dst.length; off += 0x40000000) randomFillSync(dst.subarray(off, Math.min(dst.length, off + 0x40000000)));
+      return;
+    }
+    for (let i = 0; i < dst.length; i++) dst[i] = Math.floor(rng() * 256);
   }
 
   // --- shared per-process resources ---
@@ -195,7 +209,7 @@ export class Kernel {
     const n = (this.fileUsers.get(f) ?? 1) - 1;
     if (n > 0) { this.fileUsers.set(f, n); return; }
     this.fileUsers.delete(f);
-    f.closeAll(t.pid);
+    f.closeAll(t);
   }
 
   sighandShared(p: Process): boolean {

@@ -87,12 +87,15 @@ export class KernelProcSource implements ProcSource {
     };
   }
 
-  /** The console is /dev/console (5:1); the terminal layer keeps its foreground group in job.pgrp. */
+  /**
+   * The console is /dev/console (5:1); the terminal layer keeps its foreground
+   * group in job.pgrp. As proc_pid_stat: -1 without a controlling terminal,
+   * and a terminal without a foreground group shows 0 (pid_nr_ns of none).
+   */
   private ttyOf(p: Process): { ttyNr: number; tpgid: number } {
     const tty = p.ctty as { job?: { pgrp: number } } | null;
     if (tty === null || tty === undefined) return { ttyNr: 0, tpgid: -1 };
-    const pgrp = tty.job?.pgrp ?? 0;
-    return { ttyNr: (5 << 8) | 1, tpgid: pgrp === 0 ? -1 : pgrp };
+    return { ttyNr: (5 << 8) | 1, tpgid: tty.job?.pgrp ?? 0 };
   }
 
   uptime(): { seconds: number; idleSeconds: number } {

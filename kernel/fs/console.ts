@@ -186,7 +186,7 @@ export const consoleOps: FileOps = {
         return -ENOTTY;
     }
   },
-  release(f) { notifyRelease(f); devOf(f).closed(); },
+  release(f, task) { notifyRelease(f, task); devOf(f).closed(); },
 };
 
 /**

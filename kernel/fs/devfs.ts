@@ -22,29 +22,37 @@ const nullOps: FileOps = {
   read() { return 0; },
   write(_f, src) { return src.length; },
   seek() { return 0; },
-  release(f) { notifyRelease(f); },
+  release(f, task) { notifyRelease(f, task); },
 };
 const zeroOps: FileOps = {
   read(_f, dst) { dst.fill(0); return dst.length; },
   write(_f, src) { return src.length; },
   seek() { return 0; },
-  release(f) { notifyRelease(f); },
+  release(f, task) { notifyRelease(f, task); },
 };
 const fullOps: FileOps = {
   read(_f, dst) { dst.fill(0); return dst.length; },
   write(_f, src) { return src.length === 0 ? 0 : -ENOSPC; },
   seek() { return 0; },
-  release(f) { notifyRelease(f); },
+  release(f, task) { notifyRelease(f, task); },
 };
+/** Where /dev/random and /dev/urandom bytes come from. */
+export type RandomSource = (dst: Uint8Array) => void;
+
+/** The host's generator (randomFillSync accepts at most 2^31-1 bytes per call). */
+const hostRandom: RandomSource = (dst) => {
+  for (let off = 0; off < dst.length; off += 0x40000000) randomFillSync(dst.subarray(off, Math.min(dst.length, off + 0x40000000)));
+};
+
+/** An open random device keeps the source of its Devices (priv). */
 const randomOps: FileOps = {
-  read(_f, dst) {
-    // randomFillSync accepts at most 2^31-1 bytes per call.
-    for (let off = 0; off < dst.length; off += 0x40000000) randomFillSync(dst.subarray(off, Math.min(dst.length, off + 0x40000000)));
+  read(f, dst) {
+    (f.priv as RandomSource)(dst);
     return dst.length;
   },
   write(_f, src) { return src.length; },
   seek() { return 0; },
-  release(f) { notifyRelease(f); },
+  release(f, task) { notifyRelease(f, task); },
   ioctl(_f, task, cmd, arg) {
     if (cmd !== RNDGETENTCNT) return -ENOTTY;
     (task as FsTask).mem.writeU32(arg, 256);
@@ -58,11 +66,13 @@ const memDevices = new Map<number, FileOps>([
 
 export class Devices {
   console: ConsoleDevice | null = null;
+  /** The generator behind /dev/random and /dev/urandom (the kernel's, so --deterministic runs read the same bytes). */
+  random: RandomSource = hostRandom;
 
   /** Opens the character device rdev. */
   open(rdev: number, flags: number, path: string): OpenFile | number {
     const ops = memDevices.get(rdev);
-    if (ops !== undefined) return new OpenFile(ops, flags | O_LARGEFILE, null, path);
+    if (ops !== undefined) return new OpenFile(ops, flags | O_LARGEFILE, ops === randomOps ? this.random : null, path);
     if (rdev === DEV_CONSOLE || rdev === DEV_TTY) {
       // /dev/tty is the controlling terminal; the console is the only terminal there is.
       if (this.console === null) return -ENXIO;

@@ -53,7 +53,7 @@ export const dirOps: FileOps = {
     if (p === 0) (f.priv as DirHandle).entries = null;
     return p;
   },
-  release(f) { notifyRelease(f); releaseFileLocks(f); },
+  release(f, task) { notifyRelease(f, task); releaseFileLocks(f); },
 };
 
 export function dirHandleOf(f: OpenFile): DirHandle | null {

@@ -10,6 +10,12 @@ import { releasePosixLocks } from './locks.js';
 
 export const DEFAULT_NOFILE = 1024;
 
+/**
+ * Who closes an fd: the closing task (its process's POSIX locks on the file
+ * go, and a last close is reported as its close) or just a pid; 0: nobody.
+ */
+export type Closer = number | { readonly pid: number };
+
 export class FdTable {
   private files: (OpenFile | null)[] = [];
   private cloexec: boolean[] = [];
@@ -31,36 +37,37 @@ export class FdTable {
     return fd;
   }
 
-  /** dup2 semantics: whatever was at fd is closed first. */
-  installAt(fd: number, file: OpenFile, cloexec: boolean, pid = 0): void {
+  /** dup2 semantics: whatever was at fd is closed first (by `by`). */
+  installAt(fd: number, file: OpenFile, cloexec: boolean, by: Closer = 0): void {
     const old = this.files[fd] ?? null;
     while (this.files.length < fd) { this.files.push(null); this.cloexec.push(false); }
     this.files[fd] = file;
     this.cloexec[fd] = cloexec;
-    if (old !== null) this.drop(old, pid);
+    if (old !== null) this.drop(old, by);
   }
 
-  /** 0 or -EBADF. `pid` is the closing process, whose POSIX locks on the file go. */
-  close(fd: number, pid = 0): number {
+  /** 0 or -EBADF. */
+  close(fd: number, by: Closer = 0): number {
     const f = this.get(fd);
     if (f === null) return -EBADF;
     this.files[fd] = null;
     this.cloexec[fd] = false;
-    this.drop(f, pid);
+    this.drop(f, by);
     return 0;
   }
 
-  private drop(f: OpenFile, pid: number): void {
+  private drop(f: OpenFile, by: Closer): void {
+    const pid = typeof by === 'number' ? by : by.pid;
     if (pid !== 0) releasePosixLocks(f, pid);
-    f.put();
+    f.put(typeof by === 'number' ? undefined : by);
   }
 
   getCloexec(fd: number): boolean { return this.get(fd) !== null && this.cloexec[fd] === true; }
   setCloexec(fd: number, v: boolean): void { if (this.get(fd) !== null) this.cloexec[fd] = v; }
 
-  closeOnExec(pid = 0): void {
+  closeOnExec(by: Closer = 0): void {
     for (let fd = 0; fd < this.files.length; fd++) {
-      if (this.files[fd] != null && this.cloexec[fd]) this.close(fd, pid);
+      if (this.files[fd] != null && this.cloexec[fd]) this.close(fd, by);
     }
   }
 
@@ -73,9 +80,9 @@ export class FdTable {
     return t;
   }
 
-  /** Exit: closes everything; pass the pid so its record locks are released. */
-  closeAll(pid = 0): void {
-    for (let fd = 0; fd < this.files.length; fd++) if (this.files[fd] != null) this.close(fd, pid);
+  /** Exit: closes everything; pass the exiting task (or pid) so its record locks are released. */
+  closeAll(by: Closer = 0): void {
+    for (let fd = 0; fd < this.files.length; fd++) if (this.files[fd] != null) this.close(fd, by);
     this.files = [];
     this.cloexec = [];
   }

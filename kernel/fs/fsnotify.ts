@@ -81,11 +81,18 @@ function live(f: OpenFile): Bound | undefined {
 
 export function notifyAccess(t: FsTask, f: OpenFile): void { const b = live(f); b?.hub.access(b.obj, t, f); }
 export function notifyModify(t: FsTask, f: OpenFile): void { const b = live(f); b?.hub.modify(b.obj, t, f); }
-/** The last reference went (called from each kind's release). */
-export function notifyRelease(f: OpenFile): void {
+/** A task as FileOps pass it (typed loosely there): the closer fsnotify reports, if it is one. */
+function notifyTaskOf(task: unknown): NotifyTask | null {
+  if (typeof task !== 'object' || task === null) return null;
+  const t = task as Partial<NotifyTask>;
+  return typeof t.pid === 'number' && typeof t.tid === 'number' ? task as NotifyTask : null;
+}
+
+/** The last reference went (called from each kind's release with the task that dropped it, as __fput's fsnotify_close). */
+export function notifyRelease(f: OpenFile, task?: unknown): void {
   const b = live(f);
   bound.delete(f);
-  b?.hub.close(b.obj, b.wrote, null, f);
+  b?.hub.close(b.obj, b.wrote, notifyTaskOf(task), f);
 }
 
 /** A file's object, for attribute-change events on fd-based calls. */

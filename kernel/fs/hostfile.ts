@@ -34,9 +34,9 @@ export const hostFileOps: FileOps = {
     h.node.sb.flush();
     try { nfs.fsyncSync(h.fd); return 0; } catch (e) { return hostErr(e); }
   },
-  release(f) {
+  release(f, task) {
     const h = handleOf(f);
-    notifyRelease(f);
+    notifyRelease(f, task);
     releaseFileLocks(f);
     h.node.fds.delete(h.fd);
     try { nfs.closeSync(h.fd); } catch { /* already gone */ }

@@ -31,11 +31,14 @@ export class MetaStore {
   private dirty = false;
   /** Set after a failed save: the store goes on in memory, and the error is reported once. */
   private broken = false;
+  /** The file exists (loaded or saved): an empty store is only written over an existing one, so a run that needed no records leaves nothing beside the root. */
+  private onDisk = false;
 
   constructor(readonly file: string | null, validate: (path: string, ino: number, btime: string | undefined) => boolean) {
     if (file === null) return;
     let text: string;
     try { text = nfs.readFileSync(file, 'utf8'); } catch { return; }
+    this.onDisk = true;
     try {
       const data = JSON.parse(text) as Persisted;
       if (data.version !== 1 || !Array.isArray(data.entries)) return;
@@ -106,11 +109,13 @@ export class MetaStore {
     if (this.timer !== null) { clearTimeout(this.timer); this.timer = null; }
     if (!this.dirty || this.file === null || this.broken) return;
     this.dirty = false;
+    if (this.recs.size === 0 && !this.onDisk) return;
     const data: Persisted = { version: 1, entries: [...this.recs].map(([ino, r]) => ({ ino, ...r })) };
     const tmp = `${this.file}.tmp-${process.pid}`;
     try {
       nfs.writeFileSync(tmp, JSON.stringify(data));
       nfs.renameSync(tmp, this.file);
+      this.onDisk = true;
     } catch (e) {
       this.broken = true;
       process.stderr.write(`nommu-um: cannot save file ownership records to ${this.file} (${(e as Error).message}); keeping them in memory\n`);

@@ -140,7 +140,7 @@ export const pipeOps: FileOps = {
     (task as FsTask).mem.writeU32(arg, endOf(f).pipe.len);
     return 0;
   },
-  release(f) { notifyRelease(f); endOf(f).pipe.closeEnd(accRead(f.flags), accWrite(f.flags)); },
+  release(f, task) { notifyRelease(f, task); endOf(f).pipe.closeEnd(accRead(f.flags), accWrite(f.flags)); },
 };
 
 /** The pseudo filesystem that anonymous pipes live on (what fstat and /proc/PID/fd show). */

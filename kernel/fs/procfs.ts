@@ -134,7 +134,7 @@ const procFileOps: FileOps = {
     return h.spec.write === undefined ? -EINVAL : h.spec.write(h.opener, src);
   },
   seek(f, offset, whence) { return seekIn(f.pos, (f.priv as ProcHandle).data.length, offset, whence); },
-  release(f) { notifyRelease(f); },
+  release(f, task) { notifyRelease(f, task); },
 };
 
 // ---------------------------------------------------------------- the tree

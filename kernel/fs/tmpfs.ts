@@ -280,7 +280,7 @@ export const tmpFileOps: FileOps = {
   },
   seek(f, offset, whence) { return seekIn(f.pos, nodeOf(f).size, offset, whence); },
   fsync() { return 0; },
-  release(f) { notifyRelease(f); releaseFileLocks(f); },
+  release(f, task) { notifyRelease(f, task); releaseFileLocks(f); },
 };
 
 /** lseek arithmetic for a file of `size` bytes with no holes. */

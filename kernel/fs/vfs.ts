@@ -39,7 +39,11 @@ export const AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EACCESS = 0x2
 export const AT_NO_AUTOMOUNT = 0x800, AT_EMPTY_PATH = 0x1000, AT_STATX_SYNC_TYPE = 0x6000;
 
 export interface BindSpec { host: string; guest: string; readonly: boolean }
-export interface DevOptions { console?: OpenFile | null }
+export interface DevOptions {
+  console?: OpenFile | null;
+  /** Fills a buffer for /dev/random and /dev/urandom (the kernel's generator, seeded under --deterministic); default: the host's. */
+  random?: ((dst: Uint8Array) => void) | null;
+}
 export interface VfsOptions {
   /** Host directory that becomes the guest's '/'. */
   root: string;
@@ -89,6 +93,7 @@ export class Vfs {
     this.mounts.mount(this.procfs, root.mnt, rootInode, 'proc', MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, 'proc');
     for (const b of opts.binds ?? []) this.bind(b);
     if (opts.dev?.console != null) this.setConsole(opts.dev.console);
+    if (opts.dev?.random != null) this.devices.random = opts.dev.random;
   }
 
   rootLoc(): Loc { return { mnt: this.mounts.root, inode: this.mounts.root.root }; }
@@ -291,7 +296,7 @@ export class Vfs {
     if (typeof f === 'number') return f;
     if ((flags & O_TRUNC) !== 0 && type === S_IFREG && !created) {
       const r = loc.inode.setattr?.({ size: 0, mtime: 'now' }) ?? 0;
-      if (r < 0) { f.put(); return r; }
+      if (r < 0) { f.put(t); return r; }
       if (obj !== null) hub!.change(obj, { size: true, mtime: true }, t);
     }
     if (obj !== null) { bindFile(f, hub!, obj); hub!.open(obj, t, f); }
@@ -373,7 +378,7 @@ export class Vfs {
       let total = 0;
       for (;;) {
         const buf = new Uint8Array(Math.max(65536, Math.min(a.size - total + 1, 1 << 26)));
-        const n = f.ops.read!(f, buf, total);
+        const n = f.ops.read!(f, buf, total, t);
         if (n < 0) return n;
         if (n === 0) break;
         chunks.push(buf.subarray(0, n));
@@ -384,7 +389,7 @@ export class Vfs {
       const mtimeMs = a.mtime.sec * 1000 + Math.floor(a.mtime.nsec / 1e6);
       return { bytes, identity: { dev: loc.inode.sb.dev, ino: loc.inode.ino, size: total, mtimeMs }, guestPath: this.foundPath(t, found) };
     } finally {
-      f.put();
+      f.put(t);
     }
   }
 

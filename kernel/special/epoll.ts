@@ -216,6 +216,8 @@ export const epollOps: FileOps = {
   waitQueue(file) { return (file.priv as Epoll).pollWq; },
   /** noop_llseek. */
   seek(file) { return file.pos; },
+  /** No FMODE_PREAD/FMODE_PWRITE: pread and pwrite are ESPIPE. */
+  stream: true,
   release(file) { (file.priv as Epoll).release(); },
   fdinfo(file) { return epollFdinfo(file.priv as Epoll); },
 };

@@ -55,6 +55,8 @@ export const eventfdOps: FileOps = {
   waitQueue(file) { return ctx(file).wq; },
   /** noop_llseek. */
   seek(file) { return file.pos; },
+  /** No FMODE_PREAD/FMODE_PWRITE: pread and pwrite are ESPIPE. */
+  stream: true,
   release(file) {
     const c = ctx(file);
     c.release();

@@ -262,6 +262,8 @@ export const fanotifyOps: FileOps & { read(file: OpenFile, dst: Uint8Array, pos:
   waitQueue(file) { return group(file).wq; },
   /** noop_llseek. */
   seek(file) { return file.pos; },
+  /** No FMODE_PREAD/FMODE_PWRITE: pread and pwrite are ESPIPE. */
+  stream: true,
   ioctl(file, task, cmd, arg) {
     if (cmd !== FIONREAD) return -ENOTTY;
     (task as SpecialTask).mem.writeU32(arg, group(file).queue.length * M.size);

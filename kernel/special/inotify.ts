@@ -152,6 +152,8 @@ export const inotifyOps: FileOps = {
   waitQueue(file) { return group(file).wq; },
   /** noop_llseek. */
   seek(file) { return file.pos; },
+  /** No FMODE_PREAD/FMODE_PWRITE: pread and pwrite are ESPIPE. */
+  stream: true,
   ioctl(file, task, cmd, arg) {
     const g = group(file);
     const t = task as SpecialTask;

@@ -1,9 +1,10 @@
 /**
  * signalfd (fs/signalfd.c): reading dequeues pending signals of the set as
  * 128-byte struct signalfd_siginfo records, filled per siginfo layout as
- * signalfd_copyinfo does. FileOps carry no task, so the file reads and polls
- * the signals of the task that created it (or the reading task, when the
- * generic read passes it as a fourth argument).
+ * signalfd_copyinfo does. A read dequeues the READING task's signals (the
+ * generic read passes it as the fourth argument; the creator stands in when
+ * a caller passes none). poll and the wait queue carry no task and follow
+ * the creator's signals (Linux: the poller's).
  */
 import { EAGAIN, EBADF, EINVAL } from '../errno.js';
 import { type FileOps, O_NONBLOCK, O_RDWR, type OpenFile, POLLIN } from '../file.js';
@@ -134,6 +135,8 @@ export const signalfdOps: FileOps & { read(file: OpenFile, dst: Uint8Array, pos:
   waitQueue(file) { const c = ctx(file); return c.signals.queue(c.owner); },
   /** noop_llseek. */
   seek(file) { return file.pos; },
+  /** No FMODE_PREAD/FMODE_PWRITE: pread and pwrite are ESPIPE. */
+  stream: true,
   fdinfo(file) { return `sigmask:\t${sigMaskHex(ctx(file).mask)}\n`; },
 };
 

@@ -142,6 +142,8 @@ export const timerfdOps: FileOps = {
   waitQueue(file) { return ctx(file).wq; },
   /** noop_llseek. */
   seek(file) { return file.pos; },
+  /** No FMODE_PREAD/FMODE_PWRITE: pread and pwrite are ESPIPE. */
+  stream: true,
   ioctl(file, task, cmd, arg) {
     if (cmd !== TFD_IOC_SET_TICKS) return -ENOTTY;
     const t = task as SpecialTask;

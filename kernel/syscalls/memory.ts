@@ -31,12 +31,13 @@ function copyFile(t: Task, fd: number, addr: number, len: number, off: number): 
   const f = t.files.get(fd);
   if (f === null) return -EBADF;
   const read = f.ops.read;
-  if (read === undefined) return -ENODEV;
+  // Streams (pipes, ttys, the special fds) have no mmap in Linux.
+  if (read === undefined || f.isStream) return -ENODEV;
   let done = 0;
   const chunk = new Uint8Array(Math.min(len, 1 << 20));
   while (done < len) {
     const want = Math.min(chunk.length, len - done);
-    const n = read(f, chunk.subarray(0, want), off + done);
+    const n = read.call(f.ops, f, chunk.subarray(0, want), off + done, t);
     if (n === -EISDIR) return -ENODEV;
     if (n < 0) return n;
     if (n === 0) break;

@@ -32,7 +32,7 @@ function dup3Common(t: FsTask, oldfd: number, newfd: number, cloexec: boolean): 
   const f = fileRaw(t, oldfd);
   if (f === null) return -EBADF;
   if (newfd < 0 || newfd >= t.files.limit) return -EBADF;
-  t.files.installAt(newfd, f.get(), cloexec, t.pid);
+  t.files.installAt(newfd, f.get(), cloexec, t);
   return newfd;
 }
 

@@ -36,7 +36,7 @@ export const openat2: FsHandler = (t, dirfd, path, how, size) => {
   return doOpen(t, fdArg(dirfd), path, flags, mode);
 };
 
-export const close: FsHandler = (t, fd) => t.files.close(fdArg(fd), t.pid);
+export const close: FsHandler = (t, fd) => t.files.close(fdArg(fd), t);
 
 const CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
 
@@ -48,7 +48,7 @@ export const close_range: FsHandler = (t, first, last, flags) => {
   for (let fd = lo; fd <= top; fd++) {
     if (t.files.get(fd) === null) continue;
     if ((flags & CLOSE_RANGE_CLOEXEC) !== 0) t.files.setCloexec(fd, true);
-    else t.files.close(fd, t.pid);
+    else t.files.close(fd, t);
   }
   return 0;
 };

@@ -14,9 +14,9 @@ export const pipe2: FsHandler = (t, fds, flagsv) => {
   const [r, w] = makePipe(t.vfs.pipefs, t, flags);
   const cloexec = (flags & O_CLOEXEC) !== 0;
   const rfd = t.files.install(r, cloexec);
-  if (rfd < 0) { w.put(); return rfd; }
+  if (rfd < 0) { w.put(t); return rfd; }
   const wfd = t.files.install(w, cloexec);
-  if (wfd < 0) { t.files.close(rfd); return wfd; }
+  if (wfd < 0) { t.files.close(rfd, t); return wfd; }
   t.mem.writeU32(fds, rfd);
   t.mem.writeU32(fds + 4, wfd);
   return 0;

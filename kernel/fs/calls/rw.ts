@@ -3,8 +3,9 @@
  * copy_file_range; fsync and friends; truncate and fallocate.
  *
  * Positions: a file with a seek operation has a position that read/write
- * advance; a file without one (pipe, tty, eventfd) is a stream and pread on
- * it is ESPIPE. A blocking call that can make no progress sleeps on the
+ * advance; a file without one (pipe, tty) or marked `stream` (eventfd and the
+ * other anon-inode kinds, whose lseek is a no-op) is a stream and pread on it
+ * is ESPIPE. A blocking call that can make no progress sleeps on the
  * file's wait queue and is retried; one that made progress returns it.
  */
 import {
@@ -25,14 +26,14 @@ export const SIGPIPE = 13;
 const RWF_HIPRI = 1, RWF_DSYNC = 2, RWF_SYNC = 4, RWF_NOWAIT = 8, RWF_APPEND = 16;
 const RWF_SUPPORTED = RWF_HIPRI | RWF_DSYNC | RWF_SYNC | RWF_NOWAIT | RWF_APPEND;
 
-const isStream = (f: OpenFile): boolean => f.ops.seek === undefined;
+const isStream = (f: OpenFile): boolean => f.isStream;
 
-/** One read into dst at pos (null: the file position, advanced). */
-function readInto(f: OpenFile, dst: Uint8Array, pos: number | null): number {
+/** One read by t into dst at pos (null: the file position, advanced). */
+function readInto(t: FsTask, f: OpenFile, dst: Uint8Array, pos: number | null): number {
   const read = f.ops.read;
   if (read === undefined) return -EINVAL;
   const p = pos ?? f.pos;
-  const n = read(f, dst, p);
+  const n = read.call(f.ops, f, dst, p, t);
   if (n > 0 && pos === null && !isStream(f)) f.pos = p + n;
   return n;
 }
@@ -54,31 +55,39 @@ function writeFrom(t: FsTask, f: OpenFile, src: Uint8Array, pos: number | null, 
   return n;
 }
 
-function readCommon(t: FsTask, fd: number, buf: number, count: number, pos: number | null): number {
+/**
+ * The file of a read or write at pos (null: at the file position), in the
+ * order ksys_pread64/do_preadv check: a negative pos is EINVAL before the fd
+ * is looked at, and positioned I/O on a stream is ESPIPE before the access
+ * mode is (EBADF).
+ */
+function positioned(t: FsTask, fd: number, pos: number | null): OpenFile | number {
+  if (pos !== null && pos < 0) return -EINVAL;
   const f = fileOf(t, fd);
-  if (f === null || !f.readable) return -EBADF;
-  if (pos !== null) {
-    if (pos < 0) return -EINVAL;
-    if (isStream(f)) return -ESPIPE;
-  }
+  if (f === null) return -EBADF;
+  if (pos !== null && isStream(f)) return -ESPIPE;
+  return f;
+}
+
+function readCommon(t: FsTask, fd: number, buf: number, count: number, pos: number | null): number {
+  const f = positioned(t, fd, pos);
+  if (typeof f === 'number') return f;
+  if (!f.readable) return -EBADF;
   const dst = guestBuffer(t, buf, count, true);
   if (typeof dst === 'number') return dst;
   if (dst.length === 0) return 0;
   const perm = filePermission(t, f);
   if (perm !== 0) return perm;
-  const n = readInto(f, dst, pos);
+  const n = readInto(t, f, dst, pos);
   if (n > 0) { t.mem.notifyWrite(buf, n); notifyAccess(t, f); }
   if (n === -EAGAIN && !f.nonblocking) return blockOn(t, f);
   return n;
 }
 
 function writeCommon(t: FsTask, fd: number, buf: number, count: number, pos: number | null): number {
-  const f = fileOf(t, fd);
-  if (f === null || !f.writable) return -EBADF;
-  if (pos !== null) {
-    if (pos < 0) return -EINVAL;
-    if (isStream(f)) return -ESPIPE;
-  }
+  const f = positioned(t, fd, pos);
+  if (typeof f === 'number') return f;
+  if (!f.writable) return -EBADF;
   const src = guestBuffer(t, buf, count, false);
   if (typeof src === 'number') return src;
   if (src.length === 0) return 0;
@@ -106,21 +115,18 @@ function iovTotal(iovs: Iovec[]): number {
  */
 function readvCommon(t: FsTask, fd: number, iov: number, cnt: number, pos: number | null, flags: number): number {
   if ((flags & ~RWF_SUPPORTED) !== 0) return -EOPNOTSUPP;
-  const f = fileOf(t, fd);
-  if (f === null || !f.readable) return -EBADF;
+  const f = positioned(t, fd, pos);
+  if (typeof f === 'number') return f;
+  if (!f.readable) return -EBADF;
   const iovs = readIovecs(t, iov, cnt);
   if (typeof iovs === 'number') return iovs;
-  if (pos !== null) {
-    if (pos < 0) return -EINVAL;
-    if (isStream(f)) return -ESPIPE;
-  }
   for (const v of iovs) if (v.len > 0 && typeof guestBuffer(t, v.base, v.len, true) === 'number') return -EFAULT;
   const total = iovTotal(iovs);
   if (total === 0) return 0;
   const perm = filePermission(t, f);
   if (perm !== 0) return perm;
   const tmp = new Uint8Array(total);
-  const n = readInto(f, tmp, pos);
+  const n = readInto(t, f, tmp, pos);
   if (n === -EAGAIN && !f.nonblocking && (flags & RWF_NOWAIT) === 0) return blockOn(t, f);
   if (n <= 0) return n;
   notifyAccess(t, f);
@@ -137,14 +143,11 @@ function readvCommon(t: FsTask, fd: number, iov: number, cnt: number, pos: numbe
 /** writev: the iovecs gathered into one write (PIPE_BUF atomicity holds for the whole vector). */
 function writevCommon(t: FsTask, fd: number, iov: number, cnt: number, pos: number | null, flags: number): number {
   if ((flags & ~RWF_SUPPORTED) !== 0) return -EOPNOTSUPP;
-  const f = fileOf(t, fd);
-  if (f === null || !f.writable) return -EBADF;
+  const f = positioned(t, fd, pos);
+  if (typeof f === 'number') return f;
+  if (!f.writable) return -EBADF;
   const iovs = readIovecs(t, iov, cnt);
   if (typeof iovs === 'number') return iovs;
-  if (pos !== null) {
-    if (pos < 0) return -EINVAL;
-    if (isStream(f)) return -ESPIPE;
-  }
   const total = iovTotal(iovs);
   const tmp = new Uint8Array(total);
   let off = 0;
@@ -195,7 +198,7 @@ function transfer(t: FsTask, src: OpenFile, srcPos: number | null, dst: OpenFile
   while (done < count) {
     const want = Math.min(CHUNK, count - done);
     const buf = new Uint8Array(isStream(src) ? Math.min(want, 4096) : want);
-    const r = pos === null ? readInto(src, buf, null) : src.ops.read!(src, buf, pos);
+    const r = readInto(t, src, buf, pos);
     if (r <= 0) return { n: done, err: r };
     const w = writeFrom(t, dst, buf.subarray(0, r), dstPos === null ? null : dstPos + done);
     if (w < 0) {
