@@ -800,7 +800,11 @@ export function rem(r: Ext, a: Ext, b: Ext, nearest: boolean): void {
   if (a.e === 0x7fff || isZero(b)) { FX.exc |= IE; indefinite(r); return; }
   FX.q = 0;
   denormal2(a, b);
-  if (b.e === 0x7fff || isZero(a)) { copy(r, a); return; }
+  if (b.e === 0x7fff || isZero(a)) {
+    copy(r, a);
+    if (a.e === 0 && (a.h & 0x80000000) !== 0) r.e = 1; // a pseudo-denormal comes out normalized (reference processor)
+    return;
+  }
   unpack(a);
   const ea = nE, ah = nH, al = nL;
   unpack(b);

@@ -141,8 +141,8 @@ function tangent(x: Ext, r: Ext): void {
 def(codes('Fsincos'), trig2(false));
 def(codes('Fptan'), trig2(true));
 
-/** Runs f(ST(0), ST(1)) into ST(1) and pops (fpatan, fyl2x, fyl2xp1). */
-function into1(f: (x: Ext, y: Ext, r: Ext) => void) {
+/** Runs f(ST(0), ST(1)) into ST(1) and pops (fpatan, fyl2x, fyl2xp1); mode = rounding control. */
+function into1(f: (x: Ext, y: Ext, r: Ext, mode: number) => void) {
   return (i: Insn): Exec => {
     i.writes = false;
     return (c: Core, i: Insn) => {
@@ -155,7 +155,7 @@ function into1(f: (x: Ext, y: Ext, r: Ext) => void) {
       } else {
         getSt(ctx, 0, A);
         getSt(ctx, 1, B);
-        if (!nan2(R, B, A)) f(A, B, R);
+        if (!nan2(R, B, A)) f(A, B, R, rcOf(ctx));
         if (raiseFx(ctx)) return;
         setC1(ctx, 0);
       }
@@ -166,16 +166,20 @@ function into1(f: (x: Ext, y: Ext, r: Ext) => void) {
 }
 
 /** fpatan: ST(1) = atan2(ST(1), ST(0)). */
-def(codes('Fpatan'), into1((x, y, r) => {
+def(codes('Fpatan'), into1((x, y, r, mode) => {
   if (isDenormal(x) || isDenormal(y)) FX.exc |= DE;
   const xs = x.s !== 0 ? -1 : 1, ys = y.s !== 0 ? -1 : 1;
   let xv: number, yv: number;
   if (x.e !== 0x7fff && y.e !== 0x7fff && !isZero(x) && !isZero(y)) {
     const ex = exponentOf(x), ey = exponentOf(y);
     if (x.s === 0 && ey - ex < -60) {
-      // atan(t) = t to 64 bits for |t| < 2^-60: the quotient itself, whatever the exponents
-      div(r, y, x, 64, 0);
-      FX.exc |= PE;
+      // atan(t) = t to 64 bits for |t| < 2^-60: the quotient itself, whatever the exponents,
+      // rounded by RC (the reference processor does; it matters most for denormal results)
+      div(r, y, x, 64, mode);
+      // only DE can be set before: PE now means the quotient was rounded. An exact one is a
+      // hair above atan(t) in magnitude, which the directed modes see.
+      if ((FX.exc & PE) === 0) { copy(T3, r); nudge(r, T3, -1, mode); }
+      inexactTiny(r);
       return;
     }
     // both scaled by the larger exponent: their ratio survives values beyond double range
@@ -207,14 +211,14 @@ function log2(x: Ext): number {
 const T1 = new Ext(), T2 = new Ext(), T3 = new Ext();
 function addExact(r: Ext, a: Ext, b: Ext): void { add(r, a, b, 0, 64, 0); }
 
-/** r = y * l (l a double), rounded at 64 bits. */
-function times(r: Ext, y: Ext, l: number): void {
+/** r = y * l (l a double), rounded at 64 bits by mode. */
+function times(r: Ext, y: Ext, l: number, mode: number): void {
   fromDouble(T1, l);
-  mul(r, y, T1, 64, 0);
+  mul(r, y, T1, 64, mode);
 }
 
 /** fyl2x: ST(1) = ST(1) * log2(ST(0)). */
-def(codes('Fyl2x'), into1((x, y, r) => {
+def(codes('Fyl2x'), into1((x, y, r, mode) => {
   if (x.s !== 0 && !isZero(x)) { FX.exc |= IE; indefinite(r); return; }
   if (isZero(x)) {
     if (isZero(y)) { FX.exc |= IE; indefinite(r); return; }
@@ -236,12 +240,13 @@ def(codes('Fyl2x'), into1((x, y, r) => {
   }
   if (y.e === 0x7fff) { setInf(r, y.s ^ (l < 0 ? 1 : 0)); return; }
   if (isZero(y)) { setZero(r, y.s ^ (l < 0 ? 1 : 0)); return; }
-  times(r, y, l);
-  FX.exc |= PE;
+  // inexact in principle (UE when denormal), even when the last multiply was exact
+  times(r, y, l, mode);
+  inexactTiny(r);
 }));
 
 /** fyl2xp1: ST(1) = ST(1) * log2(ST(0) + 1). */
-def(codes('Fyl2xp1'), into1((x, y, r) => {
+def(codes('Fyl2xp1'), into1((x, y, r, mode) => {
   if (isZero(x)) {
     if (y.e === 0x7fff) { FX.exc |= IE; indefinite(r); return; }
     if (isDenormal(y)) FX.exc |= DE;
@@ -256,7 +261,7 @@ def(codes('Fyl2xp1'), into1((x, y, r) => {
     // x normalized first, its exponent applied in the last multiply: no spurious underflow in between
     const k = normalizeTo1(T1, x);
     mul(T2, T1, LOG2E, 64, 0);
-    mul(r, y, T2, 64, 0, k);
+    mul(r, y, T2, 64, mode, k);
     inexactTiny(r);
     return;
   }
@@ -281,8 +286,9 @@ def(codes('Fyl2xp1'), into1((x, y, r) => {
     return;
   }
   if (isZero(y)) { setZero(r, y.s ^ (l < 0 ? 1 : 0)); return; }
-  times(r, y, l);
-  FX.exc |= PE;
+  // inexact in principle (UE when denormal), even when the last multiply was exact
+  times(r, y, l, mode);
+  inexactTiny(r);
 }));
 
 /** f2xm1: ST(0) = 2^ST(0) - 1. */
@@ -299,13 +305,13 @@ def(codes('F2xm1'), (i) => {
       return;
     }
     getSt(ctx, 0, A);
-    f2xm1(A, R);
+    f2xm1(A, R, rcOf(ctx));
     if (raiseFx(ctx)) return;
     setC1(ctx, 0);
     putSt(ctx, 0, R);
   };
 });
-function f2xm1(x: Ext, r: Ext): void {
+function f2xm1(x: Ext, r: Ext, mode: number): void {
   if (nan1(r, x)) return;
   if (isZero(x)) { copy(r, x); return; }
   if (x.e === 0x7fff) {
@@ -317,7 +323,7 @@ function f2xm1(x: Ext, r: Ext): void {
   FX.exc |= PE;
   if (exponentOf(x) < -60) {
     // 2^x - 1 = x ln 2 to 64 bits
-    mul(r, x, LN2, 64, 0);
+    mul(r, x, LN2, 64, mode);
     inexactTiny(r);
     return;
   }

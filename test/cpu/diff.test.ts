@@ -12,14 +12,17 @@ import {
   Emulator, RunReport, allFamilies, buildHarness, compareCase, formatReport, layout, runDifferential, runNative, x87Matches,
 } from './diff/index.js';
 import type { DiffCase, InputState, Observed } from './diff/index.js';
-import { f64Bits, f64ToF80, f80ToF64Bits } from './diff/f80.js';
-import { defaultFx, FX_MXCSR, FX_XMM } from './diff/state.js';
+import { F80, f64Bits, f64ToF80, f80ToF64Bits, writeF80 } from './diff/f80.js';
+import { defaultFx, FX_FCW, FX_FSW, FX_FTW, FX_MXCSR, FX_ST, FX_XMM } from './diff/state.js';
 
 const { INSN_END, DATA_BASE, DATA_SIZE, GUEST_MEMORY_SIZE, SLOT_SIZE, STACK_TOP } = layout;
 
 /** The fixed seed and bound of `npm test` (run.ts runs any number). */
 const SEED = 0x5eed;
 const CASES_PER_FORM = 16;
+/** x87 results are compared bit for bit over a much larger input space (80-bit values, modes, masks). */
+const X87_CASES_PER_FORM = 48;
+const PER_FAMILY = { x87: X87_CASES_PER_FORM };
 
 function state(gpr: Partial<Record<number, bigint>> = {}, rflags = 0x202): InputState {
   const g: bigint[] = [];
@@ -31,6 +34,26 @@ function native(bytes: number[], s: InputState): Observed {
   const code = Uint8Array.from(bytes);
   return runNative(buildHarness(), [{ code, insnAddr: INSN_END - code.length, state: s }])[0];
 }
+
+/** The same instruction on each engine tier. */
+function emulated(bytes: number[], s: InputState): Observed[] {
+  const code = Uint8Array.from(bytes);
+  return new Emulator().run({ code, insnAddr: INSN_END - code.length, state: s, resumable: false });
+}
+
+/** An x87 state: TOP, control word and the valid registers ST(0).. (in stack order). */
+function x87State(top: number, fcw: number, st: F80[]): InputState {
+  const s = state();
+  const dv = new DataView(s.fx.buffer);
+  dv.setUint16(FX_FCW, fcw, true);
+  dv.setUint16(FX_FSW, top << 11, true);
+  let tag = 0;
+  st.forEach((v, i) => { writeF80(s.fx, FX_ST + 16 * i, v); tag |= 1 << ((top + i) & 7); });
+  s.fx[FX_FTW] = tag;
+  return s;
+}
+
+const TOP_BIT = 1n << 63n;
 
 const RAX = 0, RCX = 1, RBX = 3, RSP = 4, RBP = 5;
 
@@ -113,6 +136,34 @@ describe('cpu differential testing against the host CPU', function () {
       expect(r.x87.tag).to.equal(0x80);
       expect(r.x87.st[0]).to.deep.equal(f64ToF80(1));
     });
+
+    it('loads exact 80-bit registers on both sides: (1 + 2^-63) * 2 keeps the last bit, as natively', () => {
+      const one = { sign: 0, exp: 0x3fff, mant: TOP_BIT | 1n }; // not a double
+      const junk = { sign: 1, exp: 0x1234, mant: 0x0123_4567_89ab_cdefn }; // an unnormal, in an empty register
+      const s = x87State(3, 0x037f, [one]);
+      writeF80(s.fx, FX_ST + 16 * 5, junk);
+      const n = native([0xd8, 0xc0], s); // fadd st(0), st(0)
+      expect(n.x87.st[0]).to.deep.equal({ sign: 0, exp: 0x4000, mant: TOP_BIT | 1n });
+      expect(n.x87.fsw & 0x3f).to.equal(0); // exact: no PE
+      expect(n.x87.st[5]).to.deep.equal(junk);
+      for (const e of emulated([0xd8, 0xc0], s)) {
+        expect(e.x87.st).to.deep.equal(n.x87.st);
+        expect(e.x87.fsw).to.equal(n.x87.fsw);
+        expect(e.x87.tag).to.equal(n.x87.tag);
+      }
+    });
+
+    it('rounds to the precision control natively and in the engine alike, with C1 and PE', () => {
+      // (1 + 2^-63) + 1 at 53 bits, rounding up: 2 + 2^-51, rounded up (C1), inexact (PE)
+      const s = x87State(0, 0x027f | 0x0800, [{ sign: 0, exp: 0x3fff, mant: TOP_BIT | 1n }, f64ToF80(1)]);
+      const n = native([0xd8, 0xc1], s); // fadd st(0), st(1)
+      expect(n.x87.st[0]).to.deep.equal({ sign: 0, exp: 0x4000, mant: TOP_BIT | (1n << 11n) });
+      expect(n.x87.fsw & 0x0220).to.equal(0x0220);
+      for (const e of emulated([0xd8, 0xc1], s)) {
+        expect(e.x87.st).to.deep.equal(n.x87.st);
+        expect(e.x87.fsw).to.equal(n.x87.fsw);
+      }
+    });
   });
 
   describe('the comparison', () => {
@@ -153,6 +204,16 @@ describe('cpu differential testing against the host CPU', function () {
       expect(compareCase(kase(), base(), e)).to.deep.equal([]);
     });
 
+    it('reports an x87 difference in the last bit of an empty register, in PE, in the tag word', () => {
+      const n = base();
+      const e = base();
+      e.x87.st[6] = { ...e.x87.st[6], mant: e.x87.st[6].mant | 1n }; // st(6) is empty (tag 0x80, TOP 7)
+      e.x87.fsw |= 0x20;
+      e.x87.tag = 0xc0;
+      const what = compareCase(kase(), n, e).map((m) => m.what.split(' ').slice(0, 2).join(' '));
+      expect(what).to.have.members(['st(6) [exact]', 'x87 status', 'x87 tag']);
+    });
+
     it('converts between 80-bit extended and double exactly and with round-to-nearest-even', () => {
       for (const x of [0, -0, 1, -2.5, Math.PI, 5e-324, -2.2250738585072014e-308, 1.7976931348623157e308, Infinity]) {
         const r = f80ToF64Bits(f64ToF80(x));
@@ -168,17 +229,26 @@ describe('cpu differential testing against the host CPU', function () {
       expect(f80ToF64Bits({ sign: 0, exp: 0x3fff + 1024, mant: 1n << 63n }).bits).to.equal(f64Bits(Infinity));
     });
 
-    it('applies the x87 rules: exact, rounded, within 1 or 4 ulps', () => {
+    it('applies the x87 rules: exact bit for bit, transcendentals within 4 double ulps', () => {
       const pi80 = { sign: 0, exp: 0x4000, mant: 0xc90fdaa22168c235n };
-      const piDouble = f64ToF80(Math.PI);
-      expect(x87Matches(pi80, piDouble, 'exact')).to.equal(false);
-      expect(x87Matches(pi80, piDouble, 'rounded')).to.equal(true);
-      const next = f64ToF80(Math.PI + 4.440892098500626e-16);
-      expect(x87Matches(pi80, next, 'rounded')).to.equal(false);
-      expect(x87Matches(pi80, next, 'ulp1')).to.equal(true);
-      expect(x87Matches(f64ToF80(1), f64ToF80(1 + 5 * 2.220446049250313e-16), 'ulp4')).to.equal(false);
-      expect(x87Matches(f64ToF80(0), f64ToF80(-0), 'ulp4')).to.equal(false);
-      expect(x87Matches(f64ToF80(NaN), f64ToF80(NaN), 'exact')).to.equal(true);
+      expect(x87Matches(pi80, { ...pi80 }, 'exact')).to.equal(true);
+      expect(x87Matches(pi80, f64ToF80(Math.PI), 'exact')).to.equal(false);
+      expect(x87Matches(pi80, { ...pi80, mant: pi80.mant + 1n }, 'exact')).to.equal(false);
+      // the same value in another encoding (a pseudo-denormal and its normal form) is a difference
+      expect(x87Matches({ sign: 0, exp: 1, mant: TOP_BIT | 5n }, { sign: 0, exp: 0, mant: TOP_BIT | 5n }, 'exact')).to.equal(false);
+      // NaN payloads below double width count
+      expect(x87Matches({ sign: 0, exp: 0x7fff, mant: 0xc000_0000_0000_0001n }, { sign: 0, exp: 0x7fff, mant: 0xc000_0000_0000_0000n }, 'exact')).to.equal(false);
+      const ulp = 1n << 11n; // one double ulp of a value in [2, 4), in 64-bit significand units
+      expect(x87Matches(pi80, { ...pi80, mant: pi80.mant + 4n * ulp }, 'trans')).to.equal(true);
+      expect(x87Matches(pi80, { ...pi80, mant: pi80.mant - 4n * ulp - 1n }, 'trans')).to.equal(false);
+      expect(x87Matches(f64ToF80(1), f64ToF80(1 - 2 ** -52), 'trans')).to.equal(true); // across a binade
+      expect(x87Matches(f64ToF80(0), f64ToF80(-0), 'trans')).to.equal(false);
+      expect(x87Matches(f64ToF80(1e-300), f64ToF80(-1e-300), 'trans')).to.equal(false);
+      expect(x87Matches(f64ToF80(Infinity), f64ToF80(Number.MAX_VALUE), 'trans')).to.equal(false);
+      // denormal results: one unit in the last place
+      expect(x87Matches({ sign: 1, exp: 0, mant: 0xa00n }, { sign: 1, exp: 0, mant: 0xa01n }, 'trans')).to.equal(true);
+      expect(x87Matches({ sign: 1, exp: 0, mant: 0xa00n }, { sign: 1, exp: 0, mant: 0xa02n }, 'trans')).to.equal(false);
+      expect(x87Matches({ sign: 0, exp: 0, mant: 1n }, { sign: 0, exp: 0, mant: 0n }, 'trans')).to.equal(false);
     });
   });
 
@@ -187,7 +257,7 @@ describe('cpu differential testing against the host CPU', function () {
 
     before(function () {
       this.timeout(300_000);
-      report = runDifferential({ seed: SEED, perForm: CASES_PER_FORM }, { supported: supportedCodes(), emulator: new Emulator() });
+      report = runDifferential({ seed: SEED, perForm: CASES_PER_FORM, perFamily: PER_FAMILY }, { supported: supportedCodes(), emulator: new Emulator() });
     });
 
     after(() => {
@@ -202,7 +272,7 @@ describe('cpu differential testing against the host CPU', function () {
     it('ran edge and random cases for every supported form, on every tier', () => {
       const run = report.results.filter((r) => r.supported);
       expect(run.length).to.be.greaterThan(500);
-      for (const r of run) expect(r.cases, r.form.id).to.equal(CASES_PER_FORM);
+      for (const r of run) expect(r.cases, r.form.id).to.equal(r.form.family === 'x87' ? X87_CASES_PER_FORM : CASES_PER_FORM);
       expect(report.cases).to.be.greaterThan(5000);
     });
 

@@ -6,16 +6,23 @@
  * Only the first code page is executable here, and the instruction ends at its
  * end, so the engine's block is that one instruction: `run(ctx, 1)` then stops
  * at the budget check before fetching anything else.
+ *
+ * The x87, MXCSR and XMM state goes in and comes out as the same FXSAVE image
+ * the harness uses, through cpu.fxrstor and cpu.fxsave (the exact 80-bit
+ * path), staged in the control page (FX_STAGE), which is accessible only
+ * while they run: guest code sees it unmapped, as the harness's instruction
+ * never touches it.
  */
 import { Cpu, CpuContext, ExitReason, GuestMemory, PERM_R, PERM_W, PERM_X, type Tier } from '../../../cpu/index.js';
-import { f64ToF80, f80ToF64Bits, bitsF64, readF80 } from './f80.js';
-import { CODE_BASE, CODE_SIZE, DATA_BASE, DATA_SIZE, GUEST_MEMORY_SIZE, INSN_END, dataPattern, thunkPage } from './layout.js';
-import { FX_FCW, FX_FSW, FX_FTW, FX_MXCSR, FX_ST, FX_XMM, InputState, Observed, initialData } from './state.js';
+import { CODE_BASE, CODE_SIZE, CTRL_BASE, DATA_BASE, DATA_SIZE, GUEST_MEMORY_SIZE, INSN_END, dataPattern, thunkPage } from './layout.js';
+import { FX_MXCSR, FX_XMM, InputState, Observed, initialData, x87FromFx } from './state.js';
 
 export type { Tier };
 export const TIERS: readonly Tier[] = ['interp', 'compiled'];
 
 const PAGE = 4096;
+/** Where FXSAVE images are staged for cpu.fxrstor/fxsave (the harness's control page). */
+const FX_STAGE = CTRL_BASE;
 /** A rep-prefixed string instruction may stop at an iteration boundary; it is resumed this many times at most. */
 const MAX_RESUMES = 1 << 16;
 /**
@@ -59,19 +66,20 @@ export class Emulator {
     const out: Observed[] = [];
     for (const tier of tiers) {
       cpu.tier = tier;
-      let obs: Observed | null = null;
+      // Only the last run (compiled by then) is observed; the others warm the block up.
       const runs = tier === 'compiled' ? RUNS_TO_COMPILE : 1;
-      for (let k = 0; k < runs; k++) obs = this.once(c, data);
-      out.push(obs!);
+      for (let k = 1; k < runs; k++) this.once(c, data);
+      const { ctx, why } = this.once(c, data);
+      out.push(observe(ctx, this.mem, why, this.saveFx(ctx)));
     }
     return out;
   }
 
-  private once(c: EmuCase, data: Uint8Array): Observed {
+  private once(c: EmuCase, data: Uint8Array): { ctx: CpuContext; why: ExitReason } {
     const { mem, cpu } = this;
     mem.u8.set(data, DATA_BASE);
     const ctx = new CpuContext();
-    loadContext(ctx, c.state);
+    this.loadContext(ctx, c.state);
     ctx.rip = c.insnAddr;
     let why = cpu.run(ctx, 1);
     for (let i = 0; c.resumable && why === ExitReason.Budget && ctx.rip === c.insnAddr && i < MAX_RESUMES; i++) {
@@ -82,28 +90,36 @@ export class Emulator {
       // landing thunk there). Let the engine fetch too; it must fault without executing.
       why = cpu.run(ctx, 1);
     }
-    return observe(ctx, mem, why);
+    return { ctx, why };
   }
-}
 
-function loadContext(ctx: CpuContext, s: InputState): void {
-  for (let i = 0; i < 16; i++) {
-    const v = BigInt.asUintN(64, s.gpr[i]);
-    ctx.gpr[2 * i] = Number(v & 0xffff_ffffn) | 0;
-    ctx.gpr[2 * i + 1] = Number(v >> 32n) | 0;
+  private loadContext(ctx: CpuContext, s: InputState): void {
+    for (let i = 0; i < 16; i++) {
+      const v = BigInt.asUintN(64, s.gpr[i]);
+      ctx.gpr[2 * i] = Number(v & 0xffff_ffffn) | 0;
+      ctx.gpr[2 * i + 1] = Number(v >> 32n) | 0;
+    }
+    ctx.setRflags(s.rflags);
+    const { mem, cpu } = this;
+    mem.setPerm(FX_STAGE, PAGE, PERM_R | PERM_W);
+    try {
+      mem.u8.set(s.fx, FX_STAGE);
+      cpu.fxrstor(ctx, FX_STAGE);
+    } finally {
+      mem.setPerm(FX_STAGE, PAGE, 0);
+    }
   }
-  ctx.setRflags(s.rflags);
-  const fx = s.fx;
-  const dv = new DataView(fx.buffer, fx.byteOffset);
-  ctx.xmmBytes.set(fx.subarray(FX_XMM, FX_XMM + 256));
-  ctx.mxcsr = dv.getUint32(FX_MXCSR, true);
-  ctx.fpControl = dv.getUint16(FX_FCW, true);
-  const fsw = dv.getUint16(FX_FSW, true);
-  ctx.fpTop = (fsw >> 11) & 7;
-  ctx.fpStatus = fsw & ~0x3800;
-  ctx.fpTagValid = fx[FX_FTW];
-  for (let i = 0; i < 8; i++) {
-    ctx.fpr[(ctx.fpTop + i) & 7] = bitsF64(f80ToF64Bits(readF80(fx, FX_ST + 16 * i)).bits);
+
+  /** The context's FXSAVE image (exact x87 registers). */
+  private saveFx(ctx: CpuContext): Uint8Array {
+    const { mem, cpu } = this;
+    mem.setPerm(FX_STAGE, PAGE, PERM_R | PERM_W);
+    try {
+      cpu.fxsave(ctx, FX_STAGE);
+      return mem.u8.slice(FX_STAGE, FX_STAGE + 512);
+    } finally {
+      mem.setPerm(FX_STAGE, PAGE, 0);
+    }
   }
 }
 
@@ -120,21 +136,19 @@ function exitName(why: ExitReason): string {
 
 function toBig(x: number): bigint { return Number.isInteger(x) ? BigInt.asUintN(64, BigInt(x)) : 0n; }
 
-function observe(ctx: CpuContext, mem: GuestMemory, why: ExitReason): Observed {
+function observe(ctx: CpuContext, mem: GuestMemory, why: ExitReason, fx: Uint8Array): Observed {
   const gpr: bigint[] = [];
   for (let i = 0; i < 16; i++) {
     gpr.push((BigInt(ctx.gpr[2 * i + 1] >>> 0) << 32n) | BigInt(ctx.gpr[2 * i] >>> 0));
   }
-  const st = [];
-  for (let i = 0; i < 8; i++) st.push(f64ToF80(ctx.fpr[(ctx.fpTop + i) & 7]));
   const obs: Observed = {
     fault: why === ExitReason.Fault ? { signal: ctx.faultSignal, code: ctx.faultCode, addr: toBig(ctx.faultAddr) } : null,
     gpr,
     rip: toBig(ctx.rip),
     rflags: ctx.getRflags(),
-    xmm: ctx.xmmBytes.slice(),
-    mxcsr: ctx.mxcsr,
-    x87: { fcw: ctx.fpControl, fsw: (ctx.fpStatus & ~0x3800) | ((ctx.fpTop & 7) << 11), tag: ctx.fpTagValid, st },
+    xmm: fx.slice(FX_XMM, FX_XMM + 256),
+    mxcsr: new DataView(fx.buffer).getUint32(FX_MXCSR, true),
+    x87: x87FromFx(fx),
     data: mem.u8.slice(DATA_BASE, DATA_BASE + DATA_SIZE),
   };
   if (why !== ExitReason.Fault && why !== ExitReason.Budget) obs.exit = exitName(why);

@@ -3,19 +3,19 @@ import { Rng } from './rng.js';
 import { InputState } from './state.js';
 
 /**
- * How an x87 stack value is compared. The engine holds x87 values as doubles:
- *  exact   - the native 80-bit result must be a double and equal the emulated one bit for bit;
- *  rounded - the native result rounded to the nearest double must equal the emulated one;
- *  ulp1    - within one double ulp of the native result rounded to double (arithmetic:
- *            the hardware rounds to 64 bits, then our comparison rounds to 53: double rounding);
- *  ulp4    - within four double ulps (transcendentals, computed with JS Math in the engine).
- * NaNs must be NaNs with the same sign and quiet bit; infinities and zeros must match exactly.
+ * How x87 registers are compared. Registers are exact 80-bit values on both sides:
+ *  exact - every register (valid or empty) bit for bit;
+ *  trans - transcendentals (fsin fcos fsincos fptan fpatan fyl2x fyl2xp1 f2xm1), whose
+ *          finite results the engine computes to about double precision: within
+ *          TRANS_ULPS double ulps of the native result; NaNs, infinities, zeros exact.
  */
-export type X87Rule = 'exact' | 'rounded' | 'ulp1' | 'ulp4';
+export type X87Rule = 'exact' | 'trans';
+/** Tolerance of the trans rule: units of 2^-52 relative to the native result's leading bit (at least one unit in the last place of a denormal). */
+export const TRANS_ULPS = 4;
 
 export interface X87Check {
   rule: X87Rule;
-  /** Bits of the x87 status word compared (TOP is bits 11-13). */
+  /** Bits of the x87 status word compared (TOP is bits 11-13): all of them but C1 for trans. */
   statusMask: number;
 }
 

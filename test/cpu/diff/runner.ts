@@ -15,6 +15,8 @@ export interface RunOptions {
   seed: number;
   /** Cases per form. */
   perForm: number;
+  /** Cases per form of the named families, where they differ from perForm. */
+  perFamily?: Readonly<Record<string, number>>;
   /** Only these families (all when empty). */
   families?: readonly string[];
   /** Only forms whose id matches. */
@@ -128,7 +130,8 @@ export function runDifferential(opts: RunOptions, engine: Engine): RunReport {
       continue;
     }
     const rng = streamRng(opts.seed, form.id);
-    for (let i = 0; i < opts.perForm; i++) {
+    const count = opts.perFamily?.[form.family] ?? opts.perForm;
+    for (let i = 0; i < count; i++) {
       batch.push(form.make(rng, i));
       if (batch.length >= batchSize) flush();
     }

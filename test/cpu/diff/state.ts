@@ -3,7 +3,8 @@
  * (output), in one shape for the native harness and the emulator.
  *
  * The floating-point part of the input is a 512-byte FXSAVE64 image: the harness
- * loads it with fxrstor; the emulated run copies the same fields into its context.
+ * loads it with fxrstor64, the emulated run with cpu.fxrstor; both report the
+ * state afterwards as an FXSAVE image.
  */
 import { DATA_SIZE } from './layout.js';
 import { F80, readF80 } from './f80.js';
@@ -36,7 +37,7 @@ export interface X87View {
   fsw: number;
   /** Abridged tag: bit i set = physical register i valid. */
   tag: number;
-  /** ST(i) in stack order: native results are 80-bit, emulated ones are doubles (given as their 80-bit image). */
+  /** All eight registers in stack order (ST(i) = physical (TOP + i) & 7), exact, as FXSAVE stores them. */
   st: F80[];
 }
 

@@ -36,7 +36,7 @@ export function intValue(rng: Rng, bits: number, edge = false): bigint {
   return rng.u64() & mask(bits);
 }
 
-const F64_EDGES: number[] = [
+export const F64_EDGES: number[] = [
   0, -0, 1, -1, 2, 0.5, -0.5, 1.5, -1.5, 2.5, -2.5, 3.5, 0.25, 0.75, 1 / 3, -2 / 3, 10, 100, 1e10, -1e-10,
   Math.PI, Math.E, Math.LN2, Math.SQRT2, 1e308, -1e308, Number.MAX_VALUE, -Number.MAX_VALUE,
   2.2250738585072014e-308 /* min normal */, -2.2250738585072014e-308, 2.225073858507201e-308 /* max subnormal */,
@@ -47,7 +47,7 @@ const F64_EDGES: number[] = [
   1.1754943508222875e-38, 1.401298464324817e-45, 7e-46, 16777217, 16777216.5, 0.1, -0.1, 1e-5,
 ];
 /** NaN bit patterns: quiet, negative quiet (the default "indefinite"), payloads, signalling. */
-const F64_NAN_BITS: bigint[] = [
+export const F64_NAN_BITS: bigint[] = [
   0x7ff8_0000_0000_0000n, 0xfff8_0000_0000_0000n, 0x7ff8_0000_0000_1234n, 0xfffc_0000_dead_beefn,
   0x7ff0_0000_0000_0001n, 0xfff4_0000_0000_0000n, 0x7ff7_ffff_ffff_ffffn,
 ];
@@ -84,22 +84,6 @@ export function f32Value(rng: Rng, edge = false): number {
   }
   if (r < 17) return f32Bits(rng.range(-3000, 3000) / 2);
   return rng.u32();
-}
-
-/** A double for the x87 stack (every x87 input must be exactly a double: the engine holds doubles). */
-export function x87Value(rng: Rng, edge = false): number {
-  const r = rng.int(20);
-  const dv = new DataView(new ArrayBuffer(8));
-  if (r < (edge ? 16 : 9)) return rng.pick(F64_EDGES);
-  if (r < (edge ? 18 : 10)) { dv.setBigUint64(0, rng.pick(F64_NAN_BITS)); return dv.getFloat64(0); }
-  if (r < 16) {
-    const e = BigInt(1023 + rng.range(-30, 40));
-    dv.setBigUint64(0, (BigInt(rng.int(2)) << 63n) | (e << 52n) | (rng.u64() & mask(52)));
-    return dv.getFloat64(0);
-  }
-  if (r < 18) return rng.range(-3000, 3000) / 2;
-  dv.setBigUint64(0, rng.u64());
-  return dv.getFloat64(0);
 }
 
 export type LaneType = 'f32' | 'f64' | 'i8' | 'i16' | 'i32' | 'i64';
