@@ -10,7 +10,7 @@ import { CpuContext } from '../cpu/context.js';
 import {
   AT_BASE, AT_CLKTCK, AT_EGID, AT_ENTRY, AT_EUID, AT_FLAGS, AT_GID, AT_HWCAP, AT_MINSIGSTKSZ, AT_PAGESZ,
   AT_PHDR, AT_PHENT, AT_PHNUM, AT_SECURE, AT_UID, ExecError, buildInitialStack, checkLoadable, imageSpan,
-  mapImage, parseElf, parseShebang,
+  parseShebang, placeImage,
 } from '../loader/index.js';
 import type { ElfImage, MappedImage } from '../loader/index.js';
 import { PAGE_SIZE } from '../trampoline/layout.js';
@@ -44,10 +44,10 @@ function open(k: Kernel, t: Task, path: string): Opened | number {
   return { bytes: r.bytes, identity: r.identity, path: r.guestPath };
 }
 
-/** Parses and applies the PIE-only rule; -ENOEXEC (or the loader's errno) when refused. */
-function parse(o: Opened): Loaded | number {
+/** Parses (once per file: the image cache) and applies the PIE-only rule; -ENOEXEC (or the loader's errno) when refused. */
+function parse(k: Kernel, o: Opened): Loaded | number {
   try {
-    const elf = parseElf(o.bytes);
+    const elf = k.siteCache.images.parse(o.identity, o.bytes);
     checkLoadable(elf);
     return { ...o, elf };
   } catch (e) {
@@ -95,13 +95,13 @@ export function execve(k: Kernel, t: Task, filename: string, argv: Uint8Array[],
     path = sb.interpreter;
     exe = open(k, t, path);
   }
-  const main = parse(exe);
+  const main = parse(k, exe);
   if (typeof main === 'number') return main;
   let interp: Loaded | null = null;
   if (main.elf.interp !== null) {
     const r = open(k, t, main.elf.interp);
     if (typeof r === 'number') return r;
-    const l = parse(r);
+    const l = parse(k, r);
     if (typeof l === 'number') return l;
     interp = l;
   }
@@ -110,7 +110,10 @@ export function execve(k: Kernel, t: Task, filename: string, argv: Uint8Array[],
   if (total > MAX_ARG_BYTES) return -E2BIG;
 
   // Build the new image in a new Mm; nothing of the old one is touched until it all fits.
-  const mm = new Mm(k.pages, (a, l) => k.cpu.invalidate(a, l));
+  // Released pages keep their bytes, so code the CPU decoded there stays right; whoever writes there next
+  // notifies it (GuestMemory.notifyWrite), and placeImage rewrites only pages that differ. An image exec'd
+  // again at the same base thus keeps its compiled blocks.
+  const mm = new Mm(k.pages, () => {});
   const fail = (e: number): number => { mm.releaseAll(); return e; };
   const place = (l: Loaded): MappedImage | number => {
     const span = imageSpan(l.elf);
@@ -119,10 +122,9 @@ export function execve(k: Kernel, t: Task, filename: string, argv: Uint8Array[],
       dev: l.identity.dev, ino: l.identity.ino,
     }, span.align);
     if (at < 0) return -ENOMEM;
-    const sites = k.syscallPath === 'zpoline' ? k.siteCache.sites(l.identity, l.elf, l.bytes) : null;
     try {
-      const m = mapImage(k.mem, l.elf, l.bytes, at - span.start, sites);
-      k.cpu.invalidate(at, span.size);
+      const img = k.siteCache.images.prepare(l.identity, l.elf, l.bytes, k.syscallPath === 'zpoline');
+      const m = placeImage(k.mem, img, at - span.start);
       k.stats.sitesRewritten += m.sites;
       return m;
     } catch (e) {

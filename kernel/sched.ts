@@ -10,6 +10,7 @@ import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 import { TaskState } from './task.js';
 import { SIGSEGV, SI_KERNEL } from './signal/defs.js';
+import { ERESTARTSYS, ERESTART_RESTARTBLOCK } from './errno.js';
 
 /** Instructions per slice before another task gets the CPU. */
 export const SLICE_INSNS = 200_000;
@@ -29,6 +30,9 @@ export class Scheduler {
   slices = 0;
   /** Set by sched_yield: the current slice ends after the syscall. */
   private yieldNow = false;
+  /** Clock at the start of the running slice (or its last accounting), and the task's system time then. */
+  private sliceStartNs = 0;
+  private sliceStimeNs = 0;
 
   constructor(private readonly k: Kernel) {}
 
@@ -134,10 +138,17 @@ export class Scheduler {
   /** Whether the scheduler is waiting with nothing runnable and nothing scheduled (a guest deadlock unless host I/O comes). */
   get stalled(): boolean { return this.idleWake !== null && this.k.timers.next === Infinity; }
 
-  /** One slice of t: finish a blocked syscall, then run guest code until the budget is spent or t sleeps. */
+  /**
+   * One slice of t: finish a blocked syscall, then run guest code until the
+   * budget is spent or t sleeps. CPU time is read from the clock at the
+   * slice's ends and at syscalls that read or finish it (accountTimes), not
+   * around every run of the CPU: a clock read costs more than a cheap syscall.
+   */
   runSlice(t: Task): void {
     this.current = t;
     this.slices++;
+    this.sliceStartNs = this.k.clock.monotonicNs();
+    this.sliceStimeNs = t.stimeNs;
     try {
       if (t.call !== null) {
         this.k.syscalls.resume(t);
@@ -146,33 +157,35 @@ export class Scheduler {
       if (!this.toUser(t)) return;
       let budget = SLICE_INSNS;
       const ctx = t.ctx;
+      const cpu = this.k.cpu;
+      const syscalls = this.k.syscalls;
       while (budget > 0) {
         const before = ctx.retired;
-        const t0 = this.k.clock.monotonicNs();
-        const reason = this.k.cpu.run(ctx, budget);
-        const ran = ctx.retired - before;
-        budget -= ran;
-        t.utimeNs += this.k.clock.monotonicNs() - t0;
-        switch (reason) {
-          case ExitReason.Gate:
-            this.k.syscalls.enterGate(t);
-            break;
-          case ExitReason.SyscallTrap:
-            this.k.syscalls.enterTrap(t);
-            break;
-          case ExitReason.Fault:
-            this.fault(t);
-            break;
-          case ExitReason.Halt:
-            // hlt is privileged: a general protection fault, SIGSEGV with SI_KERNEL.
-            t.fault = { trapno: 13, err: 0, cr2: 0 };
-            this.k.signals.force(t, { signo: SIGSEGV, code: SI_KERNEL, addr: 0 });
-            break;
-          case ExitReason.Budget:
-            break;
+        const reason = cpu.run(ctx, budget);
+        budget -= ctx.retired - before;
+        if (reason === ExitReason.Gate) {
+          syscalls.enterGate(t);
+        } else if (reason === ExitReason.SyscallTrap) {
+          syscalls.enterTrap(t);
+        } else if (reason === ExitReason.Fault) {
+          this.accountTimes(t);
+          this.fault(t);
+        } else if (reason === ExitReason.Halt) {
+          // hlt is privileged: a general protection fault, SIGSEGV with SI_KERNEL.
+          t.fault = { trapno: 13, err: 0, cr2: 0 };
+          this.k.signals.force(t, { signo: SIGSEGV, code: SI_KERNEL, addr: 0 });
         }
         if (t.state !== TaskState.Runnable) return;
-        if (reason !== ExitReason.Budget && !this.toUser(t)) return;
+        if (reason !== ExitReason.Budget) {
+          // The common return from a syscall: nothing for exitToUser to do, so skip it.
+          if (this.quietReturn(t)) {
+            t.origRax = -1;
+            if (t.regs !== ctx) syscalls.leaveKernel(t);
+          } else {
+            this.accountTimes(t);
+            if (!this.toUser(t)) return;
+          }
+        }
         if (this.k.finished) return;
         if (this.yieldNow) { this.yieldNow = false; break; }
       }
@@ -180,8 +193,40 @@ export class Scheduler {
       if (!this.toUser(t)) return;
       this.enqueue(t);
     } finally {
+      this.accountTimes(t);
       this.current = null;
     }
+  }
+
+  /**
+   * Charges the running slice's time so far to t: the system time the
+   * dispatcher measured (or sampled) meanwhile, the rest as user time. Under
+   * --deterministic the clock is the instruction count, so user time is exact.
+   */
+  accountTimes(t: Task): void {
+    if (t !== this.current) return;
+    const now = this.k.clock.monotonicNs();
+    const elapsed = Math.max(0, now - this.sliceStartNs);
+    let sys = t.stimeNs - this.sliceStimeNs;
+    // Sampled system time is an estimate: never more than the time that passed.
+    if (sys > elapsed) { t.stimeNs = this.sliceStimeNs + elapsed; sys = elapsed; }
+    t.utimeNs += elapsed - sys;
+    this.sliceStartNs = now;
+    this.sliceStimeNs = t.stimeNs;
+  }
+
+  /**
+   * True when signals.exitToUser(t) would change nothing but origRax: no
+   * signal pending (queued for t or its process), no group exit or stop, no
+   * temporary mask to restore, and no restart code in rax
+   * (-ERESTARTSYS .. -ERESTART_RESTARTBLOCK) for the no-handler restart rules.
+   */
+  private quietReturn(t: Task): boolean {
+    const p = t.proc;
+    if (p.exiting || p.stopped || t.savedMask !== null) return false;
+    if (!t.pending.set.isEmpty() || !p.sharedPending.set.isEmpty()) return false;
+    const rax = t.regs.gpr[0];
+    return !(t.origRax >= 0 && rax >= -ERESTART_RESTARTBLOCK && rax <= -ERESTARTSYS);
   }
 
   /** Signal delivery and the trap path's register copy-back; false when t cannot run user code now. */

@@ -1,13 +1,21 @@
 /**
  * Kernel statistics for `--stats` / `nommu-um stats`: per-syscall counts and
- * host time, unimplemented numbers, retired instructions, syscall sites
+ * host time (exact for slow calls, sampled for cheap ones: see
+ * syscalls/dispatch.ts), unimplemented numbers, retired instructions, syscall sites
  * rewritten at exec and lazily at run time, trap entries.
  */
 
 export interface SyscallStat { nr: number; name: string; calls: number; timeMs: number }
 
+/** Syscall numbers counted in typed arrays (the table's range); larger numbers go to a map. */
+const SLOTS = 1024;
+
 export class Stats {
-  private readonly perCall = new Map<number, SyscallStat>();
+  /** Per number below SLOTS: completed calls, host milliseconds, and the name (undefined: never called). */
+  private readonly calls = new Float64Array(SLOTS);
+  private readonly times = new Float64Array(SLOTS);
+  private readonly names: Array<string | undefined> = new Array<string | undefined>(SLOTS).fill(undefined);
+  private readonly perCallHigh = new Map<number, SyscallStat>();
   /** Calls to numbers without a handler (counted per number). */
   readonly unknownCalls = new Map<number, number>();
   /** Sites rewritten when images were loaded. */
@@ -20,9 +28,21 @@ export class Stats {
   execs = 0;
   clones = 0;
 
+  /**
+   * One attempt of syscall nr (completed, or it blocked and will be retried).
+   * `ms` is host time; the dispatcher times a sample of cheap calls and
+   * passes the sample's time for every call it stands for (0 for the others).
+   * An empty name stands for `syscall_NR`. Allocates nothing after a number's first call.
+   */
   record(nr: number, name: string, ms: number, completed: boolean): void {
-    let s = this.perCall.get(nr);
-    if (s === undefined) { s = { nr, name, calls: 0, timeMs: 0 }; this.perCall.set(nr, s); }
+    if (nr < SLOTS) {
+      if (this.names[nr] === undefined) this.names[nr] = name !== '' ? name : `syscall_${nr}`;
+      if (completed) this.calls[nr]++;
+      this.times[nr] += ms;
+      return;
+    }
+    let s = this.perCallHigh.get(nr);
+    if (s === undefined) { s = { nr, name: name !== '' ? name : `syscall_${nr}`, calls: 0, timeMs: 0 }; this.perCallHigh.set(nr, s); }
     if (completed) s.calls++;
     s.timeMs += ms;
   }
@@ -33,13 +53,19 @@ export class Stats {
 
   get totalCalls(): number {
     let n = 0;
-    for (const s of this.perCall.values()) n += s.calls;
+    for (const s of this.rows()) n += s.calls;
     return n;
   }
 
   /** Per-syscall rows, most called first. */
   rows(): SyscallStat[] {
-    return [...this.perCall.values()].sort((a, b) => b.calls - a.calls || a.nr - b.nr);
+    const rows: SyscallStat[] = [];
+    for (let nr = 0; nr < SLOTS; nr++) {
+      const name = this.names[nr];
+      if (name !== undefined) rows.push({ nr, name, calls: this.calls[nr], timeMs: this.times[nr] });
+    }
+    for (const s of this.perCallHigh.values()) rows.push({ ...s });
+    return rows.sort((a, b) => b.calls - a.calls || a.nr - b.nr);
   }
 
   /** The report printed by --stats. */

@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ElfImage } from './elf-types.js';
+import { ImageCache } from './image-cache.js';
 import { findSyscallSites, siteMatchesFile } from './sites.js';
 import type { SyscallSite } from './sites.js';
 
@@ -60,6 +61,8 @@ function decodeEntry(text: string, id: FileIdentity): SyscallSite[] | null {
 export class SiteCache {
   readonly stats = { memoryHits: 0, diskHits: 0, scans: 0 };
   private readonly memory = new Map<string, SyscallSite[]>();
+  /** Parsed and prepared images by the same identities (memory only), built on these site lists. */
+  readonly images = new ImageCache(this);
 
   /** diskDir: where entries are kept (the kernel passes build/cache); null for memory only. */
   constructor(readonly diskDir: string | null) {}

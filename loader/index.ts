@@ -1,7 +1,8 @@
 /**
  * The ELF loader (DESIGN.md decisions 8 and 9): parse and validate, the
  * PIE-only rule, syscall-site scanning and its cache, copying an image into
- * guest RAM with the sites rewritten, the initial stack and auxv, and `#!`
+ * guest RAM with the sites rewritten (prepared once per file, placed page by
+ * page), the initial stack and auxv, and `#!`
  * scripts. Every refusal is an ExecError carrying the errno execve returns.
  */
 export {
@@ -14,7 +15,9 @@ export type { SyscallSite } from './sites.js';
 export { SiteCache } from './cache.js';
 export type { FileIdentity } from './cache.js';
 export { mapImage, rewriteSiteAt } from './map.js';
-export type { MappedImage } from './map.js';
+export { prepareImage, placeImage } from './image.js';
+export type { MappedImage, PreparedImage } from './image.js';
+export { ImageCache, IMAGE_CACHE_BYTES } from './image-cache.js';
 export * from './auxv.js';
 export { buildInitialStack, MAX_ARG_STRLEN } from './stack.js';
 export type { StackInit } from './stack.js';

@@ -11,7 +11,7 @@
  * the same call is retried when it wakes.
  */
 import { R11, RAX, RCX, RDI, RDX, RSI, RSP, R8, R9, R10 } from '../../cpu/context.js';
-import { MemoryFault } from '../../cpu/memory.js';
+import { MemoryFault, PERM_R, PERM_W } from '../../cpu/memory.js';
 import { rewriteSiteAt } from '../../loader/index.js';
 import { SLED_LENGTH } from '../../trampoline/layout.js';
 import { EFAULT, ENOSYS } from '../errno.js';
@@ -23,26 +23,66 @@ import { BLOCK } from '../wait.js';
 import { KEEP_REGS } from './result.js';
 import type { SyscallDef } from './types.js';
 
+/** Calls whose handlers read `t.callStartNs` (relative timeouts); only these read the clock at entry. */
+const NEEDS_START = ['nanosleep', 'clock_nanosleep', 'futex', 'rt_sigtimedwait'];
+/** Calls that read or finish the caller's CPU times: the running slice is accounted first (clock_gettime: CPU clocks only). */
+const READS_CPU_TIME = ['times', 'getrusage', 'exit', 'exit_group'];
+const NR_CLOCK_GETTIME = 228;
+/** A sampled call slower than this is timed on every call from then on (ms). */
+const SLOW_MS = 0.02;
+/** Cheap calls are timed once every SAMPLE_MIN .. SAMPLE_MIN + SAMPLE_SPREAD - 1 calls of their number. */
+const SAMPLE_MIN = 8;
+const SAMPLE_SPREAD = 32;
+
 export class Dispatcher {
-  constructor(private readonly k: Kernel, private readonly table: ReadonlyArray<SyscallDef<Task> | undefined>) {}
+  /** Per syscall number: NEEDS_START / READS_CPU_TIME membership (bit 1 / bit 2). */
+  private readonly flags: Uint8Array;
+  /**
+   * Host-time sampling (the clock costs more than a cheap syscall): calls left
+   * until the next timed call of each number, and calls since the last one.
+   * A timed call's duration stands for every call since the previous sample,
+   * like tick-based CPU accounting; a slow call keeps being timed every time.
+   */
+  private readonly countdown: Int32Array;
+  private readonly weight: Int32Array;
+  private rng = 0x2545f491;
+
+  constructor(private readonly k: Kernel, private readonly table: ReadonlyArray<SyscallDef<Task> | undefined>) {
+    const n = table.length;
+    this.flags = new Uint8Array(n);
+    this.countdown = new Int32Array(n);
+    this.weight = new Int32Array(n);
+    for (let nr = 0; nr < n; nr++) {
+      const name = table[nr]?.name;
+      if (name === undefined) continue;
+      if (NEEDS_START.includes(name)) this.flags[nr] |= 1;
+      if (READS_CPU_TIME.includes(name)) this.flags[nr] |= 2;
+    }
+  }
 
   /** ExitReason.Gate: undo the trampoline's call, then dispatch. */
   enterGate(t: Task): void {
     const c = t.ctx;
-    const rsp = c.getRegU(RSP);
-    let ret: number;
-    try {
-      ret = t.mem.readU64(rsp);
-      t.mem.writeU64Parts(rsp, c.gateSavedLo, c.gateSavedHi);
-    } catch (e) {
-      if (!(e instanceof MemoryFault)) throw e;
-      this.k.signals.force(t, { signo: SIGSEGV, code: 1, addr: rsp });
+    const g = c.gpr;
+    const mem = t.mem;
+    // rsp as the call left it; the stack must be readable and writable (MemoryFault otherwise, as readU64/writeU64 would).
+    const rsp = g[2 * RSP] >>> 0;
+    if (g[2 * RSP + 1] !== 0 || !mem.check(rsp, 8, PERM_R | PERM_W)) {
+      this.k.signals.force(t, { signo: SIGSEGV, code: 1, addr: c.getRegU(RSP) });
       return;
     }
-    c.setReg(RSP, rsp + 8);
-    c.rip = ret;
+    const dv = mem.dv;
+    const retLo = dv.getInt32(rsp, true);
+    const retHi = dv.getInt32(rsp + 4, true);
+    dv.setInt32(rsp, c.gateSavedLo, true);
+    dv.setInt32(rsp + 4, c.gateSavedHi, true);
+    if (mem.codePages[rsp >>> 12] !== 0 || mem.codePages[(rsp + 7) >>> 12] !== 0) mem.notifyWrite(rsp, 8);
+    // rsp + 8 <= RAM size < 4 GiB: the high half stays 0.
+    g[2 * RSP] = (rsp + 8) | 0;
+    c.rip = (retLo >>> 0) + (retHi >>> 0) * 0x1_0000_0000;
     // As `syscall` leaves them.
-    c.setReg(RCX, ret);
+    g[2 * RCX] = retLo;
+    g[2 * RCX + 1] = retHi;
     c.setReg(R11, c.getRflags());
     this.enter(t);
   }
@@ -76,34 +116,53 @@ export class Dispatcher {
 
   private enter(t: Task): void {
     const r = t.regs;
-    const nr = r.getRegU(RAX);
-    t.call = { nr, args: [r.getReg(RDI), r.getReg(RSI), r.getReg(RDX), r.getReg(R10), r.getReg(R8), r.getReg(R9)] };
+    const g = r.gpr;
+    const nr = g[2 * RAX + 1] === 0 ? g[2 * RAX] >>> 0 : r.getRegU(RAX);
+    const a0 = r.getReg(RDI), a1 = r.getReg(RSI), a2 = r.getReg(RDX), a3 = r.getReg(R10), a4 = r.getReg(R8), a5 = r.getReg(R9);
     t.callState = undefined;
-    t.callStartNs = this.k.clock.monotonicNs();
     t.origRax = nr < SLED_LENGTH ? nr : -1;
-    t.restartFn = nr === 219 ? t.restartFn : null;
-    const def = nr < this.table.length ? this.table[nr] : undefined;
-    if (this.k.strace !== null) this.k.strace.enter(t, nr, def ?? null);
-    this.run(t, nr, def);
+    if (nr !== 219) t.restartFn = null;
+    const known = nr < this.table.length;
+    const def = known ? this.table[nr] : undefined;
+    if (known) {
+      const f = this.flags[nr];
+      if ((f & 1) !== 0) t.callStartNs = this.k.clock.monotonicNs();
+      if ((f & 2) !== 0 || (nr === NR_CLOCK_GETTIME && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);
+    }
+    if (this.k.strace !== null) {
+      t.call = { nr, args: [a0, a1, a2, a3, a4, a5] };
+      this.k.strace.enter(t, nr, def ?? null);
+    }
+    this.run(t, nr, def, a0, a1, a2, a3, a4, a5);
   }
 
   /** Retry of a call that blocked. */
   resume(t: Task): void {
     const call = t.call;
     if (call === null) return;
-    this.run(t, call.nr, call.nr < this.table.length ? this.table[call.nr] : undefined);
+    const a = call.args;
+    this.run(t, call.nr, call.nr < this.table.length ? this.table[call.nr] : undefined, a[0], a[1], a[2], a[3], a[4], a[5]);
   }
 
-  private run(t: Task, nr: number, def: SyscallDef<Task> | undefined): void {
-    const a = t.call!.args;
-    const t0 = performance.now();
+  private run(t: Task, nr: number, def: SyscallDef<Task> | undefined,
+    a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+    // Sampled host timing (every call of a slow number, one in ~24 of a cheap one); none under --deterministic.
+    let weight = 0;
+    let t0 = 0;
+    if (!this.k.clock.deterministic) {
+      if (nr < this.table.length) {
+        weight = ++this.weight[nr];
+        if (--this.countdown[nr] > 0) weight = 0;
+      } else weight = 1;
+      if (weight !== 0) t0 = performance.now();
+    }
     let result: number;
     if (def === undefined) {
       result = -ENOSYS;
       this.k.stats.unknown(nr);
     } else {
       try {
-        result = def.handler(t, a[0], a[1], a[2], a[3], a[4], a[5]);
+        result = def.handler(t, a0, a1, a2, a3, a4, a5);
         if (typeof result !== 'number' || !Number.isFinite(result)) {
           throw new Error(`handler of ${def.name} returned ${String(result)}`);
         }
@@ -120,27 +179,49 @@ export class Dispatcher {
       }
     }
     if (def !== undefined && def.status === 'error' && result === -ENOSYS) this.k.stats.unknown(nr);
-    const dt = performance.now() - t0;
-    if (!this.k.clock.deterministic) t.stimeNs += dt * 1e6;
-    if (result === BLOCK && t.state !== TaskState.Dead) {
-      this.k.stats.record(nr, def?.name ?? `syscall_${nr}`, dt, false);
+    let ms = 0;
+    if (weight !== 0) {
+      const dt = performance.now() - t0;
+      ms = dt * weight;
+      t.stimeNs += ms * 1e6;
+      if (nr < this.table.length) {
+        this.weight[nr] = 0;
+        this.countdown[nr] = dt >= SLOW_MS ? 1 : SAMPLE_MIN + this.nextRandom() % SAMPLE_SPREAD;
+      }
+    }
+    const blocked = result === BLOCK && t.state !== TaskState.Dead;
+    this.k.stats.record(nr, def !== undefined ? def.name : '', ms, !blocked);
+    if (blocked) {
+      if (t.call === null) t.call = { nr, args: [a0, a1, a2, a3, a4, a5] };
       this.k.sched.block(t);
       return;
     }
-    this.k.stats.record(nr, def?.name ?? `syscall_${nr}`, dt, true);
     // A handler may have registered waits and then found it need not sleep.
-    t.clearWaits();
+    if (t.killable || t.sleepsOnSomething) t.clearWaits();
     t.call = null;
     t.callState = undefined;
+    const strace = this.k.strace;
     if (t.state === TaskState.Dead) {
-      this.k.strace?.exit(t, null);
+      if (strace !== null) strace.exit(t, null);
       return;
     }
     if (result === KEEP_REGS) {
-      this.k.strace?.exit(t, t.regs.getReg(RAX));
+      if (strace !== null) strace.exit(t, t.regs.getReg(RAX));
       return;
     }
-    t.regs.setReg(RAX, result);
-    this.k.strace?.exit(t, result);
+    const g = t.regs.gpr;
+    if (result >= -0x8000_0000 && result <= 0x7fff_ffff) {
+      g[2 * RAX] = result;
+      g[2 * RAX + 1] = result < 0 ? -1 : 0;
+    } else t.regs.setReg(RAX, result);
+    if (strace !== null) strace.exit(t, result);
+  }
+
+  /** xorshift32: spreads the sampling so a loop of several calls cannot alias with the period. */
+  private nextRandom(): number {
+    let x = this.rng;
+    x ^= x << 13; x ^= x >>> 17; x ^= x << 5;
+    this.rng = x;
+    return x >>> 0;
   }
 }
