@@ -6,20 +6,14 @@
 import type { Core } from './core.js';
 import type { Insn } from './insn.js';
 
-/**
- * Runs a block; returns how many instructions retired (fewer than n when
- * c.stop cut it short). A region (compile.ts: compileRegion) may run further
- * blocks, up to a block boundary at or past `left` instructions.
- */
-export type BlockExec = (c: Core, b: Block, left: number) => number;
+/** Runs a block; returns how many instructions retired (fewer than n when c.stop cut it short). */
+export type BlockExec = (c: Core, b: Block) => number;
 
 export class Block {
   /** Cleared when the block's code is invalidated; chained links check it. */
   valid = true;
-  /** Runs since creation, counted up to the region threshold (the compiled tier picks hot blocks). */
+  /** Runs since creation (the compiled tier picks hot blocks). */
   runs = 0;
-  /** exec is a region: it may run other blocks too, and sets c.rip and c.lastBlock as it leaves. */
-  region = false;
   /** Arithmetic flags (iced RflagsBits) the block may read before overwriting them; -1 until computed. */
   liveIn = -1;
   /** Up to two successors remembered by address, so the run loop skips the map lookup. */
@@ -91,15 +85,6 @@ export class CodeCache {
       list.push(b);
       this.codePages[p] = 1;
     }
-  }
-
-  /** Also drops b when page p is written (a region's head, for the pages of the blocks compiled into it). */
-  attach(b: Block, p: number): void {
-    if (p >= b.firstPage && p <= b.lastPage) return;
-    let list = this.pages.get(p);
-    if (list === undefined) { list = []; this.pages.set(p, list); }
-    if (!list.includes(b)) list.push(b);
-    this.codePages[p] = 1;
   }
 
   /** Drops every block with code on page p. */

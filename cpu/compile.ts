@@ -23,7 +23,6 @@ import { Gen, HELPER_NAMES, emitterFor } from './emit.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF } from './flags.js';
-import { codes } from './registry.js';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
   ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,
@@ -63,30 +62,30 @@ function deadFlags(ins: Insn[], out: number, lazyRead: boolean[]): boolean[] {
   return dead;
 }
 
-interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[] }
+/** The views emitted code may use, as `name = expression` (see emit.ts). */
+const VIEWS: ReadonlyArray<readonly [string, string, RegExp]> = ([
+  ['r', 'c.r'], ['x', 'c.x32'], ['x16', 'c.x16'], ['xb', 'c.xu8'], ['dv', 'c.dv'], ['u8', 'c.u8'], ['cp', 'c.codePages'], ['size', 'c.size'],
+] as const).map(([name, e]) => [name, e, new RegExp(`(?<![\\w.$])${name}(?![\\w$])`)] as const);
 
-/** How a block's code leaves: the plain form returns; a region (compileRegion) goes on to its next block. */
-interface Exits {
-  /** After instruction k stored into a code page (c.stop): leave with k + 1 instructions of this block retired. */
-  early(k: number): string;
-  /** After the last instruction. */
-  end: string;
+/**
+ * Declarations of the views the body uses, and only those: until V8 optimizes
+ * a block (a block run a few times per process may never be), each one is a
+ * property load on every run.
+ */
+function prologue(body: string): string {
+  const used = VIEWS.filter(([, , re]) => re.test(body));
+  return used.length === 0 ? '' : `const ${used.map(([name, e]) => `${name} = ${e}`).join(', ')};\n`;
 }
 
-const PLAIN: Exits = {
-  early: (k) => `return ${k + 1};`,
-  end: '',
-};
+interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[] }
 
-/** Emits a block's statements; `tag` keeps its handler parameters apart from other blocks' in one function. */
-function emitBlock(b: Block, dead: boolean[], tag = '', exits: Exits = PLAIN): Emitted {
+function emitBlock(b: Block, dead: boolean[]): Emitted {
   const ins = b.insns;
   const n = ins.length;
-  const params: string[] = [];
-  const args: unknown[] = [];
+  const params: string[] = [...HELPER_NAMES];
+  const args: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
   const lazyRead: boolean[] = new Array(n);
   const g = new Gen();
-  g.tag = tag;
   let body = '';
   for (let k = 0; k < n; k++) {
     const i = ins[k];
@@ -108,86 +107,26 @@ function emitBlock(b: Block, dead: boolean[], tag = '', exits: Exits = PLAIN): E
     }
     lazyRead[k] = i.fread !== 0 && !g.fused;
     if (g.self) {
-      params.push(`i${tag}${k}`, `f${tag}${k}`);
+      params.push(`i${k}`, `f${k}`);
       args.push(i, i.fn);
     }
     body += `// ${k}: 0x${i.addr.toString(16)}\n${code}`;
-    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; ${exits.early(k)} }\n`;
+    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; return ${k + 1}; }\n`;
   }
-  body += `c.stop = 0;\n${exits.end}`;
+  body += `c.stop = 0;\nreturn ${n};`;
   return { body, params, args, lazyRead };
 }
 
-/** The block's statements with dead lazy-flag updates left out (two passes: see below). */
-function blockCode(b: Block, lookup: BlockLookup, tag = '', exits: Exits = PLAIN): Emitted {
+export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
   const out = liveOut(b, lookup);
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
-  const first = emitBlock(b, deadFlags(b.insns, out, b.insns.map((i) => i.fread !== 0)), tag, exits);
-  return emitBlock(b, deadFlags(b.insns, out, first.lazyRead), tag, exits);
-}
-
-const PROLOGUE = 'const r = c.r, x = c.x32, x16 = c.x16, xb = c.xu8, dv = c.dv, u8 = c.u8, cp = c.codePages, size = c.size;\n';
-
-function build(name: string, params: string[], args: unknown[], body: string): BlockExec {
-  const factory = new Function(...HELPER_NAMES, ...params, `return function ${name}(c, b, left) {\n${body}\n};`) as
+  const first = emitBlock(b, deadFlags(b.insns, out, b.insns.map((i) => i.fread !== 0)));
+  const emitted = emitBlock(b, deadFlags(b.insns, out, first.lazyRead));
+  const { params, args } = emitted;
+  const body = prologue(emitted.body) + emitted.body;
+  const factory = new Function(...params, `return function block_${b.addr.toString(16)}(c, b) {\n${body}\n};`) as
     (...a: unknown[]) => BlockExec;
-  return factory(...HELPER_NAMES.map((h) => HELPERS[h]), ...args);
-}
-
-export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
-  const { body, params, args } = blockCode(b, lookup);
-  return build(`block_${b.addr.toString(16)}`, params, args, `${PROLOGUE}${body}return ${b.n};`);
-}
-
-const RDTSC = codes('Rdtsc')[0];
-
-/**
- * A region: the head block and blocks reachable from it by static edges
- * (branch targets, fall-throughs, call targets and return sites), compiled
- * into one function that goes from block to block without returning to the
- * run loop. It keeps the run loop's rules: it leaves at a block boundary once
- * `left` instructions retired (the budget), at any address outside the
- * region (page 0 included), when an instruction requests an exit (c.exit)
- * and after a store into a code page (c.stop). It always leaves c.rip set
- * and c.lastBlock naming the block it ran last; a fault leaves c.faultBlock
- * and c.faultBase (instructions retired in the region before that block).
- */
-export function compileRegion(blocks: Block[], lookup: BlockLookup = () => undefined): BlockExec {
-  const params: string[] = ['$B'];
-  const args: unknown[] = [blocks];
-  let cases = '';
-  let dispatch = '';
-  let rdtsc = false;
-  blocks.forEach((b, j) => {
-    const exits: Exits = {
-      early: (k) => `c.rip = ${b.insns[k].next}; c.lastBlock = $B[${j}]; return $n + ${k + 1};`,
-      end: `$n += ${b.n};\nbreak;\n`,
-    };
-    const e = blockCode(b, lookup, `${j}_`, exits);
-    params.push(...e.params);
-    args.push(...e.args);
-    const tsc = b.insns.some((i) => i.code === RDTSC);
-    rdtsc ||= tsc;
-    cases += `case ${j}: {\nc.rip = ${b.end};\n${tsc ? 'c.tscBase = $tsc0 + $n;\n' : ''}${e.body}}\n`;
-    dispatch += `case ${b.addr}: $j = ${j}; break;\n`;
-  });
-  // $-names cannot meet the emitters' locals (name_k) or the prologue's.
-  const body = `${PROLOGUE}${rdtsc ? 'const $tsc0 = c.tscBase;\n' : ''}let $n = 0, $j = 0;
-try {
-  for (;;) {
-    switch ($j) {
-${cases}    }
-    if (c.exit !== 0 || $n >= left) { c.lastBlock = $B[$j]; return $n; }
-    switch (c.rip) {
-${dispatch}    default: c.lastBlock = $B[$j]; return $n;
-    }
-  }
-} catch ($e) {
-  c.faultBlock = $B[$j];
-  c.faultBase = $n;
-  throw $e;
-}`;
-  return build(`region_${blocks[0].addr.toString(16)}`, params, args, body);
+  return factory(...args);
 }
 
 /** The generated source of a block (diagnostics and tests). */

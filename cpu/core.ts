@@ -5,7 +5,6 @@
  */
 import { CpuContext } from './context.js';
 import type { GuestMemory } from './memory.js';
-import type { Block } from './block.js';
 import { F_EAGER } from './flags.js';
 
 /** The one object thrown by fault(): cheap (no stack capture) and easy to tell from engine bugs. */
@@ -60,11 +59,6 @@ export class Core {
   exit = 0;
   /** Retired instructions before the current block, all contexts (rdtsc). */
   tscBase = 0;
-  /** Set by a region (compile.ts) as it leaves: the block it ran last (the run loop chains from it). */
-  lastBlock: Block | null = null;
-  /** Set by a region on a fault: the block that faulted and the instructions the region retired before it. */
-  faultBlock: Block | null = null;
-  faultBase = 0;
 
   constructor(mem: GuestMemory) {
     this.mem = mem;

@@ -9,8 +9,7 @@
 import { Core, FAULT } from './core.js';
 import { Block, CodeCache, interpret } from './block.js';
 import { BlockDecoder } from './decode.js';
-import { compileBlock, compileRegion } from './compile.js';
-import { FLOW_BRANCH, FLOW_CALL, FLOW_CONDITIONAL, FLOW_INDIRECT_CALL, FLOW_NEXT, K_BRANCH } from './insn.js';
+import { compileBlock } from './compile.js';
 import { rflags } from './flags.js';
 import { ExitReason, SIGSEGV } from './exit.js';
 import type { CpuContext } from './context.js';
@@ -24,24 +23,6 @@ export type Tier = 'interp' | 'compiled';
 
 /** Runs of a block before the compiled tier turns it into a function. */
 const HOT = 4;
-/** Runs from the run loop before a compiled block becomes the head of a region with its hot successors. */
-const REGION_HOT = 24;
-/** A region's size limits: blocks, and instructions in all. */
-const REGION_BLOCKS = 24;
-const REGION_INSNS = 384;
-
-/** Where control can go after b, by its last instruction (a call's return site included). */
-function staticSuccessors(b: Block): number[] {
-  const last = b.insns[b.n - 1];
-  switch (last.flow) {
-    case FLOW_CONDITIONAL: return [last.target, b.end];
-    case FLOW_BRANCH: return last.k0 === K_BRANCH ? [last.target] : [];
-    case FLOW_NEXT: return [b.end];
-    case FLOW_CALL: return last.k0 === K_BRANCH ? [last.target, b.end] : [b.end];
-    case FLOW_INDIRECT_CALL: return [b.end];
-    default: return [];
-  }
-}
 
 export class Cpu {
   readonly mem: GuestMemory;
@@ -49,6 +30,8 @@ export class Cpu {
   retiredTotal = 0;
   /** Which tier runs blocks (both pass the same tests). */
   tier: Tier = 'compiled';
+  /** Blocks decoded so far (diagnostics: code that stays cached is not decoded again). */
+  decodedBlocks = 0;
 
   private readonly core: Core;
   private readonly cache: CodeCache;
@@ -106,67 +89,31 @@ export class Cpu {
           if (prev.next1a === -1 || prev.next1a === rip) { prev.next1 = b; prev.next1a = rip; } else { prev.next2 = b; prev.next2a = rip; }
         }
       }
-      // Counting stops at REGION_HOT, so a region or a block that had its chance costs no store here.
-      if (compiled && b.runs < REGION_HOT) {
-        const runs = ++b.runs;
-        if (runs === HOT) b.exec = compileBlock(b, this.lookup);
-        else if (runs === REGION_HOT) this.formRegion(b);
-      }
+      // Counting stops at HOT, so a compiled block costs no store here.
+      if (compiled && b.runs < HOT && ++b.runs === HOT) b.exec = compileBlock(b, this.lookup);
       c.rip = b.end;
       c.tscBase = this.retiredTotal + retired;
       let n: number;
       try {
-        n = b.exec(c, b, budget - retired);
+        n = b.exec(c, b);
       } catch (e) {
         if (e !== FAULT) throw e;
-        let fb = b;
-        if (b.region) { retired += c.faultBase; fb = c.faultBlock!; }
         retired += c.k;
-        rip = fb.insns[c.k].addr;
+        rip = b.insns[c.k].addr;
         reason = ExitReason.Fault;
         this.resumeBlock = null;
         break;
       }
       retired += n;
-      if (b.region) {
-        rip = c.rip;
-        prev = c.lastBlock;
-      } else {
-        rip = n === b.n ? c.rip : b.insns[n - 1].next;
-        prev = b;
-      }
-      if (c.exit !== 0) { reason = c.exit; this.resumeBlock = prev; this.resumeRip = rip; break; }
+      rip = n === b.n ? c.rip : b.insns[n - 1].next;
+      if (c.exit !== 0) { reason = c.exit; this.resumeBlock = b; this.resumeRip = rip; break; }
+      prev = b;
     }
     ctx.rip = rip;
     ctx.setRflagsRaw(rflags(c));
     ctx.retired += retired;
     this.retiredTotal += retired;
     return reason;
-  }
-
-  /**
-   * Makes head a region with the hot blocks statically reachable from it
-   * (breadth first, within the size limits); a write to any of their pages
-   * drops the region with its head.
-   */
-  private formRegion(head: Block): void {
-    const blocks = [head];
-    const seen = new Set<number>([head.addr]);
-    let insns = head.n;
-    for (let q = 0; q < blocks.length && blocks.length < REGION_BLOCKS; q++) {
-      for (const t of staticSuccessors(blocks[q])) {
-        if (seen.has(t) || blocks.length >= REGION_BLOCKS) continue;
-        seen.add(t);
-        const s = this.cache.get(t);
-        if (s === undefined || !s.valid || s.runs < HOT || insns + s.n > REGION_INSNS) continue;
-        blocks.push(s);
-        insns += s.n;
-      }
-    }
-    if (blocks.length < 2) return;
-    head.exec = compileRegion(blocks, this.lookup);
-    head.region = true;
-    for (const s of blocks) for (let p = s.firstPage; p <= s.lastPage; p++) this.cache.attach(head, p);
   }
 
   /** Decodes the block at rip; on a fetch fault records it on ctx and returns null. */
@@ -181,6 +128,7 @@ export class Cpu {
     }
     const b = new Block(rip, d.end, d.insns, interpret);
     this.cache.add(b);
+    this.decodedBlocks++;
     return b;
   }
 

@@ -53,13 +53,11 @@ export class Gen {
   self = false;
   /** Set when this instruction's condition was evaluated from a previous instruction's locals (fusion). */
   fused = false;
-  /** Prefix of the handler parameters, unique per block when several blocks share one function (regions). */
-  tag = '';
 
   /** A call of the instruction's own handler (for slow paths the emitted code does not cover). */
   handler(): string {
     this.self = true;
-    return `f${this.tag}${this.k}(c, i${this.tag}${this.k});`;
+    return `f${this.k}(c, i${this.k});`;
   }
 
   /**

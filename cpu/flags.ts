@@ -108,9 +108,14 @@ export function getAF(c: Core): boolean {
 
 /** The six arithmetic flags as RFLAGS bits. */
 export function arith(c: Core): number {
-  if (c.fop === F_EAGER) return c.flags & ARITH;
-  return getCF(c) | (getPF(c) ? PF : 0) | (getAF(c) ? AF : 0) | (getZF(c) ? ZF : 0) |
-    (getSF(c) ? SF : 0) | (getOF(c) ? OF : 0);
+  const op = c.fop;
+  if (op === F_EAGER) return c.flags & ARITH;
+  // Every lazy kind gives ZF, SF and PF from the result alone (as getZF, getSF and getPF do).
+  const sz = op & 3;
+  let zs: number;
+  if (sz === 3) zs = ((c.fr | c.frh) === 0 ? ZF : 0) | (c.frh < 0 ? SF : 0);
+  else { const v = c.fr << SH[sz]; zs = (v === 0 ? ZF : 0) | (v < 0 ? SF : 0); }
+  return getCF(c) | PARITY[c.fr & 0xff] | (getAF(c) ? AF : 0) | zs | (getOF(c) ? OF : 0);
 }
 
 /** Full RFLAGS value. */

@@ -38,7 +38,7 @@ export const K_STR = 9;
 export const K_OTHER = 10;
 
 /** iced FlowControl values the engine looks at. */
-export const FLOW_NEXT = 0, FLOW_BRANCH = 1, FLOW_INDIRECT_BRANCH = 2, FLOW_CONDITIONAL = 3, FLOW_RETURN = 4, FLOW_CALL = 5, FLOW_INDIRECT_CALL = 6;
+export const FLOW_NEXT = 0, FLOW_BRANCH = 1, FLOW_CONDITIONAL = 3;
 
 /** Segment override of the memory operand. */
 export const SEG_NONE = 0, SEG_FS = 1, SEG_GS = 2;

@@ -126,6 +126,8 @@ export function execve(k: Kernel, t: Task, filename: string, argv: Uint8Array[],
       const img = k.siteCache.images.prepare(l.identity, l.elf, l.bytes, k.syscallPath === 'zpoline');
       const m = placeImage(k.mem, img, at - span.start);
       k.stats.sitesRewritten += m.sites;
+      k.stats.execPagesWritten += m.pagesWritten;
+      k.stats.execPagesKept += img.bytes.length / PAGE_SIZE - m.pagesWritten;
       return m;
     } catch (e) {
       if (e instanceof ExecError) return -e.errno;

@@ -206,8 +206,10 @@ export class Scheduler {
   accountTimes(t: Task): void {
     if (t !== this.current) return;
     const now = this.k.clock.monotonicNs();
+    // A task that exited had its times folded into its process (exitThread): nothing more to charge.
+    if (t.state === TaskState.Dead) { this.sliceStartNs = now; this.sliceStimeNs = t.stimeNs; return; }
     const elapsed = Math.max(0, now - this.sliceStartNs);
-    let sys = t.stimeNs - this.sliceStimeNs;
+    let sys = Math.max(0, t.stimeNs - this.sliceStimeNs);
     // Sampled system time is an estimate: never more than the time that passed.
     if (sys > elapsed) { t.stimeNs = this.sliceStimeNs + elapsed; sys = elapsed; }
     t.utimeNs += elapsed - sys;

@@ -26,6 +26,9 @@ export class Stats {
   trapEntries = 0;
   faults = 0;
   execs = 0;
+  /** Image pages exec wrote (their bytes differed) and pages it found already holding the image (decoded code kept). */
+  execPagesWritten = 0;
+  execPagesKept = 0;
   clones = 0;
 
   /**
@@ -78,6 +81,7 @@ export class Stats {
     lines.push(`  wall time              ${extra.wallMs.toFixed(1)} ms (idle ${extra.idleMs.toFixed(1)} ms)`);
     lines.push(`  scheduler slices       ${extra.slices}`);
     lines.push(`  execs                  ${this.execs}`);
+    lines.push(`  image pages (exec)     ${this.execPagesWritten} written, ${this.execPagesKept} already in place`);
     lines.push(`  clones                 ${this.clones}`);
     lines.push(`  sites rewritten (exec) ${this.sitesRewritten}`);
     lines.push(`  sites rewritten (lazy) ${this.lazyRewrites}`);
@@ -105,6 +109,7 @@ export class Stats {
     return {
       syscalls: this.rows(), unknown: Object.fromEntries(this.unknownCalls), sitesRewritten: this.sitesRewritten,
       lazyRewrites: this.lazyRewrites, trapEntries: this.trapEntries, faults: this.faults, execs: this.execs,
+      execPagesWritten: this.execPagesWritten, execPagesKept: this.execPagesKept,
       clones: this.clones,
     };
   }

@@ -76,9 +76,13 @@ export class ImageCache {
     const key = keyOf(id);
     const e = this.entries.get(key);
     if (e === undefined) return null;
-    if (e.file.length !== file.length || (e.file !== file && Buffer.compare(e.file, file) !== 0)) {
-      this.drop(key, e);
-      return null;
+    if (e.file !== file) {
+      if (e.file.length !== file.length || Buffer.compare(e.file, file) !== 0) {
+        this.drop(key, e);
+        return null;
+      }
+      // The same bytes: keep the newest buffer, so the next lookup of this exec (prepare) is a reference check.
+      e.file = file;
     }
     this.entries.delete(key);
     this.entries.set(key, e);

@@ -139,6 +139,27 @@ function callSource(i: Insn, g: Gen, target: string): string {
 }
 emit(callRel, (i, g) => callSource(i, g, `${i.target}`));
 emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`));
+/**
+ * The target of jmp/call through memory (a PLT's `jmp *GOT(%rip)`, a call
+ * through a function pointer) read inline when it is a plain address below
+ * 4 GiB; -1 otherwise, which sends the instruction to its handler.
+ */
+function memTarget(i: Insn, g: Gen): { code: string; t: string } {
+  const a = g.v('a'), m = g.v('m');
+  return {
+    code: `const ${a} = ${g.addr(i)};\n` +
+      `const ${m} = ${a} >= 4096 && ${a} + 8 <= size && dv.getInt32(${a} + 4, true) === 0 ? dv.getInt32(${a}, true) >>> 0 : -1;\n`,
+    t: m,
+  };
+}
+emit(jmpM, (i, g) => {
+  const { code, t } = memTarget(i, g);
+  return `${code}if (${t} >= 0) c.rip = ${t}; else { c.k = ${g.k}; ${g.handler()} }\n`;
+});
+emit(callM, (i, g) => {
+  const { code, t } = memTarget(i, g);
+  return code + callSource(i, g, t);
+});
 emit(ret, (i, g) => {
   const sp = g.v('sp');
   return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n` +

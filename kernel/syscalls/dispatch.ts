@@ -9,6 +9,12 @@
  * every call copies the whole register file out and back, like a ptrace-based
  * kernel. Both reach one table; a handler's BLOCK puts the task to sleep and
  * the same call is retried when it wakes.
+ *
+ * A cheap call must stay cheap: the path allocates nothing (the arguments
+ * are passed as numbers; t.call is built only when a call blocks or is
+ * traced), and reads the clock only where needed, since one read costs more
+ * than getpid itself: at entry for the calls with relative timeouts
+ * (NEEDS_START), and around the handler for a sample of the calls.
  */
 import { R11, RAX, RCX, RDI, RDX, RSI, RSP, R8, R9, R10 } from '../../cpu/context.js';
 import { MemoryFault, PERM_R, PERM_W } from '../../cpu/memory.js';
@@ -23,8 +29,13 @@ import { BLOCK } from '../wait.js';
 import { KEEP_REGS } from './result.js';
 import type { SyscallDef } from './types.js';
 
-/** Calls whose handlers read `t.callStartNs` (relative timeouts); only these read the clock at entry. */
-const NEEDS_START = ['nanosleep', 'clock_nanosleep', 'futex', 'rt_sigtimedwait'];
+/**
+ * Calls whose handlers read `t.callStartNs` (relative timeouts; a tty read's
+ * VTIME, reached by every call that reads a file); only these read the clock
+ * at entry. test/kernel/exec-cache.test.ts finds every reader of callStartNs.
+ */
+const NEEDS_START = ['nanosleep', 'clock_nanosleep', 'futex', 'rt_sigtimedwait',
+  'read', 'readv', 'pread64', 'preadv', 'preadv2', 'sendfile', 'splice', 'copy_file_range'];
 /** Calls that read or finish the caller's CPU times: the running slice is accounted first (clock_gettime: CPU clocks only). */
 const READS_CPU_TIME = ['times', 'getrusage', 'exit', 'exit_group'];
 const NR_CLOCK_GETTIME = 228;
