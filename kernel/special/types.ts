@@ -1,11 +1,13 @@
 /**
  * What the special file descriptors need from the rest of the kernel, as
  * small structural interfaces: the kernel-core Task, its signal code, its
- * clocks and the VFS satisfy them without this folder importing any of them.
+ * clocks and the VFS satisfy them without this folder importing their code
+ * (only the SigInfo record type is shared with kernel/signal).
  */
 import type { GuestMemory } from '../../cpu/memory.js';
 import type { OpenFile } from '../file.js';
 import type { WaitQueue } from '../wait.js';
+import type { SigInfo as KernelSigInfo } from '../signal/siginfo.js';
 import type { FsObject, NodeId } from './notify.js';
 
 /** The subset of kernel/fs FdTable used here. install() takes over the reference (and drops it on failure). */
@@ -42,26 +44,10 @@ export interface Clock {
 }
 
 /**
- * A queued signal as the kernel's signal code describes it (the field names
- * of kernel/signal/siginfo.ts SigInfo, plus the rarer signalfd_siginfo ones).
+ * A queued signal as the kernel's signal code describes it, plus the rarer
+ * fields that only struct signalfd_siginfo reports.
  */
-export interface SigInfo {
-  signo: number;
-  code: number;
-  errno?: number;
-  pid?: number;
-  uid?: number;
-  status?: number;
-  utime?: number;
-  stime?: number;
-  addr?: number;
-  /** The 8-byte sigval of sigqueue and timers (ssi_ptr; its low 32 bits are ssi_int). */
-  value?: number;
-  /** POSIX timer id (ssi_tid). */
-  timerId?: number;
-  overrun?: number;
-  band?: number;
-  fd?: number;
+export interface SigInfo extends KernelSigInfo {
   trapno?: number;
   addrLsb?: number;
   syscall?: number;
