@@ -16,16 +16,12 @@ const SEPARATOR = /^={10,}$/;
 
 const RUNTEST_OUTCOME: Record<string, Outcome> = { PASS: 'PASS', FAIL: 'FAIL', SKIPPED: 'SKIP', UNTESTED: 'UNTESTED' };
 
-export function isRuntestResult(line: string): boolean {
-  return RUNTEST_RESULT.test(line);
-}
-
 export function parseRuntest(lines: readonly string[]): TestResult[] {
   const out: Array<TestResult & { before: string[]; after: string[] }> = [];
   let block: string[] = [];
   let current: (typeof out)[number] | null = null;
   for (const line of lines) {
-    const m = RUNTEST_RESULT.exec(line);
+    const m = RUNTEST_RESULT.exec(line) ?? afterVerboseEcho(line);
     if (m !== null) {
       current = { name: m[2], outcome: RUNTEST_OUTCOME[m[1]], before: block, after: [] };
       out.push(current);
@@ -41,6 +37,21 @@ export function parseRuntest(lines: readonly string[]): TestResult[] {
     const text = [...before, `${r.outcome === 'SKIP' ? 'SKIPPED' : r.outcome}: ${r.name}`, ...after].join('\n');
     return { ...r, detail: cap(text) };
   });
+}
+
+/**
+ * With -v, testing() echoes the command before running it; dash's echo
+ * stops at a "\\c" in that command (printf's tests have one) and prints no
+ * newline, so the result lands at the end of the echoed command's line.
+ */
+function afterVerboseEcho(line: string): RegExpExecArray | null {
+  if (!line.startsWith("echo -ne '")) return null;
+  const at = Math.max(...['PASS: ', 'FAIL: ', 'SKIPPED: ', 'UNTESTED: '].map((w) => line.lastIndexOf(w)));
+  return at < 0 ? null : RUNTEST_RESULT.exec(line.slice(at));
+}
+
+export function isRuntestResult(line: string): boolean {
+  return RUNTEST_RESULT.test(line) || afterVerboseEcho(line) !== null;
 }
 
 /** "hush-misc/func1.tests: ok" and its variants; the echo -n and the verdict may be split by stray output. */

@@ -54,6 +54,17 @@ export function harnessScript(unit: Unit, inside: string): string {
     : `cd '${inside}/shell/hush_test' && exec /bin/sh ./run-all "$1" 2>&1`;
 }
 
+/**
+ * Natively the harness would inherit whatever descriptors the process that
+ * started the conformance run left open (a terminal multiplexer's, a CI
+ * runner's), and hush's tests list /proc/self/fd; a guest starts with 0, 1
+ * and 2 only. So native sides first close every descriptor above 2, with
+ * the rootfs hush (dash cannot name descriptors above 9), then exec the
+ * harness shell: $1 the harness script, $2 the unit.
+ */
+export const CLOSE_FDS_THEN_HARNESS =
+  'for f in /proc/self/fd/*; do n=${f##*/}; [ "$n" -gt 2 ] && eval "exec $n>&-"; done; exec /bin/sh -c "$1" sh "$2"';
+
 function unitCwd(unit: Unit, tree: string): string {
   return unit.suite === 'applets' ? join(tree, 'testsuite') : join(tree, 'shell', 'hush_test');
 }
@@ -71,7 +82,8 @@ export function nativeSide(o: SideOptions): Side {
     },
     command(unit, tree) {
       return {
-        file: '/bin/sh', args: ['-c', harnessScript(unit, tree.inside), 'sh', unit.name],
+        file: join(o.rootfs, 'bin', 'busybox'),
+        args: ['sh', '-c', CLOSE_FDS_THEN_HARNESS, 'closefds', harnessScript(unit, tree.inside), unit.name],
         cwd: unitCwd(unit, tree.host), env: harnessEnv(tree.inside),
       };
     },
@@ -97,7 +109,7 @@ export function nativeHushSide(o: SideOptions): Side {
       const root = join(tree.host, '..');
       return {
         file: 'unshare', args: ['--mount', '--', '/bin/sh', '-c', setup, 'sh', root,
-          '/bin/sh', '-c', harnessScript(unit, tree.inside), 'sh', unit.name],
+          '/bin/sh', '-c', CLOSE_FDS_THEN_HARNESS, 'closefds', harnessScript(unit, tree.inside), unit.name],
         cwd: '/', env: harnessEnv(tree.inside),
       };
     },

@@ -37,6 +37,11 @@ describe('conformance: runtest output', () => {
     expect(r[1].detail).to.include("echo -ne '' | sed -e 'b nolabel'").and.include('+++ actual').and.not.include('PASS: sed s');
   });
 
+  it('finds a result that dash\'s echo of a "\\c" command left at the end of the verbose line', () => {
+    const r = parseRuntest(['======================', "echo -ne '' >input", "echo -ne '' | busybox printf 'PASS: printf produces no further output 1"]);
+    expect(r.map((t) => [t.name, t.outcome])).to.deep.equal([['printf produces no further output 1', 'PASS']]);
+  });
+
   it('keeps a carriage return that ends a name (dash echoes "\\r" as one)', () => {
     expect(parseRuntest(['PASS: sed understands \r']).map((t) => t.name)).to.deep.equal(['sed understands \r']);
   });
