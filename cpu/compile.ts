@@ -124,9 +124,48 @@ export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): B
   const emitted = emitBlock(b, deadFlags(b.insns, out, first.lazyRead));
   const { params, args } = emitted;
   const body = prologue(emitted.body) + emitted.body;
-  const factory = new Function(...params, `return function block_${b.addr.toString(16)}(c, b) {\n${body}\n};`) as
-    (...a: unknown[]) => BlockExec;
-  return factory(...args);
+  const src = `return function block_${b.addr.toString(16)}(c, b) {\n${body}\n};`;
+  return factoryFor(params, src)(...args);
+}
+
+type Factory = (...a: unknown[]) => BlockExec;
+
+/**
+ * Factories of compiled blocks by their source, for the whole process (most
+ * recently used last). The same code compiled again, by another Cpu in this
+ * process (every test and benchmark run boots its own kernel) or after its
+ * page was rewritten with the same bytes, gets the same factory: its blocks
+ * then share one function literal, so V8's type feedback and optimized code
+ * carry over instead of warming up again. The source holds every constant,
+ * the arguments (Insns, handlers) are passed per block, so sharing changes
+ * nothing but speed.
+ */
+const factories = new Map<string, Factory>();
+let factoryChars = 0;
+/** Diagnostics: factories made, and compiles that found theirs already made. */
+export const blockFactoryStats = { made: 0, reused: 0 };
+/** Source text kept for the factories (a few thousand blocks). */
+const FACTORY_CHARS = 16 << 20;
+
+function factoryFor(params: string[], src: string): Factory {
+  const key = `${params.join(',')}\n${src}`;
+  let f = factories.get(key);
+  if (f !== undefined) {
+    factories.delete(key);
+    factories.set(key, f);
+    blockFactoryStats.reused++;
+    return f;
+  }
+  f = new Function(...params, src) as Factory;
+  blockFactoryStats.made++;
+  factories.set(key, f);
+  factoryChars += key.length;
+  for (const [k] of factories) {
+    if (factoryChars <= FACTORY_CHARS) break;
+    factories.delete(k);
+    factoryChars -= k.length;
+  }
+  return f;
 }
 
 /** The generated source of a block (diagnostics and tests). */

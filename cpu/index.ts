@@ -7,3 +7,4 @@ export * from './context.js';
 export * from './exit.js';
 export { Cpu, type Tier } from './cpu.js';
 export { supportedCodes } from './supported.js';
+export { blockFactoryStats } from './compile.js';
