@@ -31,7 +31,7 @@ Options
   --syscall-path P   zpoline or trap: run only that guest side
   --jobs N           harness runs in parallel (default 1; 2 on a 2-core machine)
   --timeout SEC      per-test progress timeout (default 600)
-  --cpu-tier T       guest CPU tier: interp (default) or compiled
+  --cpu-tier T       guest CPU tier: compiled (default, as in nommu-um run) or interp
   --mem SIZE         guest RAM (default 256M)
   --json FILE        report file (default build/conformance/report.json)
   --work-dir DIR     scratch trees (default build/conformance)
@@ -44,7 +44,7 @@ const flags = {
   syscallPath: { type: 'string' },
   jobs: { type: 'number', default: 1 },
   timeout: { type: 'number', default: 600 },
-  cpuTier: { type: 'string', default: 'interp' },
+  cpuTier: { type: 'string', default: 'compiled' },
   mem: { type: 'string', default: '256M' },
   json: { type: 'string' },
   workDir: { type: 'string' },

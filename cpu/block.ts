@@ -4,9 +4,13 @@
  * interpreter that runs a block's handlers in order.
  */
 import type { Core } from './core.js';
-import type { Insn } from './insn.js';
+import { FLOW_CONDITIONAL, type Insn } from './insn.js';
 
-/** Runs a block; returns how many instructions retired (fewer than n when c.stop cut it short). */
+/**
+ * Runs a block; returns how many instructions retired (fewer than n when a
+ * taken jcc inside the block or c.stop cut it short; more than n when a
+ * compiled loop went round) and leaves in c.rip where execution continues.
+ */
 export type BlockExec = (c: Core, b: Block) => number;
 
 export class Block {
@@ -38,12 +42,13 @@ export class Block {
   }
 }
 
-/** Flags a block may read before overwriting them (everything after it counted as reading all). */
+/** Flags a block may read before overwriting them (everything after it, and after a side exit, counted as reading all). */
 export function flagsLiveIn(b: Block): number {
   if (b.liveIn < 0) {
     let live = 0x3f;
     for (let k = b.n - 1; k >= 0; k--) {
       const i = b.insns[k];
+      if (k < b.n - 1 && i.flow === FLOW_CONDITIONAL) live = 0x3f;
       live = (live & ~i.fkill) | i.fread;
     }
     b.liveIn = live;
@@ -51,7 +56,11 @@ export function flagsLiveIn(b: Block): number {
   return b.liveIn;
 }
 
-/** The reference interpreter: each handler in order. */
+/**
+ * The reference interpreter: each handler in order. c.stop ends the block
+ * early: 1 after a store to a code page (execution goes on at the next
+ * instruction), 2 after a taken jcc (its handler set c.rip).
+ */
 export const interpret: BlockExec = (c: Core, b: Block): number => {
   const ins = b.insns;
   const n = ins.length;
@@ -60,6 +69,7 @@ export const interpret: BlockExec = (c: Core, b: Block): number => {
     c.k = k;
     i.fn(c, i);
     if (c.stop !== 0) {
+      if (c.stop === 1 && k < n - 1) c.rip = i.next;
       c.stop = 0;
       return k + 1;
     }

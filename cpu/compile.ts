@@ -50,12 +50,22 @@ function liveOut(b: Block, lookup: BlockLookup): number {
   return live;
 }
 
+/** Per instruction, the flags live at its side exit: a jcc inside the block leaves to its target (0 elsewhere). */
+function sideLive(b: Block, lookup: BlockLookup): number[] {
+  return b.insns.map((i, k) => {
+    if (k === b.n - 1 || i.flow !== FLOW_CONDITIONAL) return 0;
+    const s = lookup(i.target);
+    return s === undefined || !s.valid || s.firstPage < b.firstPage || s.lastPage > b.lastPage ? ALL_FLAGS : flagsLiveIn(s);
+  });
+}
+
 /** Backward liveness: dead[k] = no reader can see the flags instruction k writes. */
-function deadFlags(ins: Insn[], out: number, lazyRead: boolean[]): boolean[] {
+function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[]): boolean[] {
   const dead: boolean[] = new Array(ins.length);
   let live = out;
   for (let k = ins.length - 1; k >= 0; k--) {
     const i = ins[k];
+    live |= side[k];
     dead[k] = i.fmod !== 0 && i.fkill === i.fmod && (i.fkill & live) === 0;
     live = (live & ~i.fkill) | (lazyRead[k] ? i.fread : 0);
   }
@@ -64,7 +74,7 @@ function deadFlags(ins: Insn[], out: number, lazyRead: boolean[]): boolean[] {
 
 /** The views emitted code may use, as `name = expression` (see emit.ts). */
 const VIEWS: ReadonlyArray<readonly [string, string, RegExp]> = ([
-  ['r', 'c.r'], ['x', 'c.x32'], ['x16', 'c.x16'], ['xb', 'c.xu8'], ['dv', 'c.dv'], ['u8', 'c.u8'], ['cp', 'c.codePages'], ['size', 'c.size'],
+  ['B', 'b.addr'], ['r', 'c.r'], ['x', 'c.x32'], ['x16', 'c.x16'], ['xb', 'c.xu8'], ['dv', 'c.dv'], ['u8', 'c.u8'], ['cp', 'c.codePages'], ['size', 'c.size'],
 ] as const).map(([name, e]) => [name, e, new RegExp(`(?<![\\w.$])${name}(?![\\w$])`)] as const);
 
 /**
@@ -86,6 +96,9 @@ function emitBlock(b: Block, dead: boolean[]): Emitted {
   const args: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
   const lazyRead: boolean[] = new Array(n);
   const g = new Gen();
+  g.base = b.addr;
+  g.n = n;
+  g.loop = isLoop(b);
   let body = '';
   for (let k = 0; k < n; k++) {
     const i = ins[k];
@@ -110,21 +123,39 @@ function emitBlock(b: Block, dead: boolean[]): Emitted {
       params.push(`i${k}`, `f${k}`);
       args.push(i, i.fn);
     }
-    body += `// ${k}: 0x${i.addr.toString(16)}\n${code}`;
-    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; return ${k + 1}; }\n`;
+    body += `// ${k}: +${i.addr - b.addr}\n${code}`;
+    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(i.next)}; ${g.ret(k + 1)} }\n`;
   }
-  body += `c.stop = 0;\nreturn ${n};`;
+  body += `c.stop = 0;\n${g.ret(n)}`;
+  if (g.loop) {
+    // A fault in a later round: the run loop adds the rounds before it (c.loopDone).
+    body = `let done = 0;\ntry {\nfor (;;) {\n${body}\n}\n} catch (e) { c.loopDone = done; throw e; }`;
+  }
   return { body, params, args, lazyRead };
+}
+
+/**
+ * A block whose last instruction is a jcc back to its own start: compiled,
+ * it goes round inside its function (a string or a checksum loop costs one
+ * dispatch instead of one per round) until the jcc falls through, a side
+ * exit or a store to code leaves, or the run's budget (c.left) is spent.
+ */
+function isLoop(b: Block): boolean {
+  const last = b.insns[b.n - 1];
+  return last.flow === FLOW_CONDITIONAL && last.target === b.addr && emitterFor(last.fn) !== undefined;
 }
 
 export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
   const out = liveOut(b, lookup);
+  const side = sideLive(b, lookup);
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
-  const first = emitBlock(b, deadFlags(b.insns, out, b.insns.map((i) => i.fread !== 0)));
-  const emitted = emitBlock(b, deadFlags(b.insns, out, first.lazyRead));
+  const first = emitBlock(b, deadFlags(b.insns, out, side, b.insns.map((i) => i.fread !== 0)));
+  const emitted = emitBlock(b, deadFlags(b.insns, out, side, first.lazyRead));
   const { params, args } = emitted;
   const body = prologue(emitted.body) + emitted.body;
-  const src = `return function block_${b.addr.toString(16)}(c, b) {\n${body}\n};`;
+  // No absolute address in the source (see Gen.base): the same code at another page-aligned base
+  // (an image exec'd again) shares the factory; the name keeps the page offset, for profiles.
+  const src = `return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`;
   return factoryFor(params, src)(...args);
 }
 

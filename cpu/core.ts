@@ -53,11 +53,21 @@ export class Core {
   rip = 0;
   /** Index in the current block of the instruction that may fault (exact retired counts). */
   k = 0;
-  /** Nonzero: leave the block after the current instruction (code written, exit requested). */
+  /** Nonzero: leave the block after the current instruction (1: code written; 2: a jcc inside the block was taken). */
   stop = 0;
+  /** Instructions left in the run's budget when the block started (a compiled loop stops going round there). */
+  left = 0;
+  /** Set when a compiled loop faults: the instructions its earlier rounds retired. */
+  loopDone = 0;
   /** Nonzero: an ExitReason to return from run() with once the block ends. */
   exit = 0;
-  /** Retired instructions before the current block, all contexts (rdtsc). */
+  /**
+   * rdtsc reads tscRun + tscBase: all contexts' retired instructions when
+   * run() started, and those of this run() before the current block (or
+   * round of a compiled loop). Two fields so that the one written per block
+   * stays a small integer: a double there would be boxed on every write.
+   */
+  tscRun = 0;
   tscBase = 0;
 
   constructor(mem: GuestMemory) {

@@ -10,6 +10,7 @@ import { Core, FAULT } from './core.js';
 import { Block, CodeCache, interpret } from './block.js';
 import { BlockDecoder } from './decode.js';
 import { compileBlock } from './compile.js';
+import { addTemplate, relocatedBlock } from './templates.js';
 import { rflags } from './flags.js';
 import { ExitReason, SIGSEGV } from './exit.js';
 import type { CpuContext } from './context.js';
@@ -59,6 +60,7 @@ export class Cpu {
     const c = this.core;
     c.bind(ctx);
     const compiled = this.tier === 'compiled';
+    c.tscRun = this.retiredTotal;
     let rip = ctx.rip;
     let retired = 0;
     let reason: ExitReason;
@@ -92,20 +94,22 @@ export class Cpu {
       // Counting stops at HOT, so a compiled block costs no store here.
       if (compiled && b.runs < HOT && ++b.runs === HOT) b.exec = compileBlock(b, this.lookup);
       c.rip = b.end;
-      c.tscBase = this.retiredTotal + retired;
+      c.tscBase = retired;
+      c.left = budget - retired;
       let n: number;
       try {
         n = b.exec(c, b);
       } catch (e) {
         if (e !== FAULT) throw e;
-        retired += c.k;
+        retired += c.k + c.loopDone;
+        c.loopDone = 0;
         rip = b.insns[c.k].addr;
         reason = ExitReason.Fault;
         this.resumeBlock = null;
         break;
       }
       retired += n;
-      rip = n === b.n ? c.rip : b.insns[n - 1].next;
+      rip = c.rip;
       if (c.exit !== 0) { reason = c.exit; this.resumeBlock = b; this.resumeRip = rip; break; }
       prev = b;
     }
@@ -116,8 +120,14 @@ export class Cpu {
     return reason;
   }
 
-  /** Decodes the block at rip; on a fetch fault records it on ctx and returns null. */
+  /** Decodes the block at rip (or relocates a template of its bytes); on a fetch fault records it on ctx and returns null. */
   private build(rip: number, ctx: CpuContext): Block | null {
+    const r = relocatedBlock(this.mem, rip);
+    if (r !== null) {
+      const b = new Block(rip, r.end, r.insns, interpret);
+      this.cache.add(b);
+      return b;
+    }
     const d = this.decoder.decodeBlock(rip);
     if (d.fetchFault !== null) {
       ctx.faultSignal = SIGSEGV;
@@ -129,6 +139,7 @@ export class Cpu {
     const b = new Block(rip, d.end, d.insns, interpret);
     this.cache.add(b);
     this.decodedBlocks++;
+    if (d.relocatable) addTemplate(this.mem, rip, d.end, d.insns);
     return b;
   }
 

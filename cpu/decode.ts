@@ -83,6 +83,14 @@ export interface DecodedBlock {
   end: number;
   /** Set when the first instruction cannot be fetched. */
   fetchFault: { addr: number; code: number } | null;
+  /**
+   * The block depends on its bytes alone, not on where they are: it did not
+   * stop at an unfetchable page, has no undefined or unimplemented
+   * instruction (their handlers name the address) and no EIP-relative
+   * operand (which wraps at 4 GiB). Such a block may be relocated to the
+   * same bytes elsewhere (templates.ts).
+   */
+  relocatable: boolean;
 }
 
 export class BlockDecoder {
@@ -90,6 +98,8 @@ export class BlockDecoder {
   private decoder: IcedDecoder | null = null;
   private wbase = 0;
   private wlen = 0;
+  /** Set by convert() for an instruction tied to its address (see DecodedBlock.relocatable). */
+  private pinned = false;
 
   constructor(private readonly core: Core) {}
 
@@ -116,9 +126,11 @@ export class BlockDecoder {
     const insns: Insn[] = [];
     const mem = this.core.mem;
     if (!(addr >= 0 && addr < mem.size) || (mem.perm[addr >>> 12] & PERM_X) === 0) {
-      return { insns, end: addr, fetchFault: { addr, code: fetchCode(this.core, addr) } };
+      return { insns, end: addr, fetchFault: { addr, code: fetchCode(this.core, addr) }, relocatable: false };
     }
     let pos = addr;
+    let relocatable = true;
+    this.pinned = false;
     this.openWindow(pos);
     const ins = this.ins;
     while (insns.length < MAX_BLOCK_INSNS) {
@@ -126,7 +138,7 @@ export class BlockDecoder {
       if (pos - this.wbase >= this.wlen || (this.wlen === WINDOW && pos - this.wbase > WINDOW - 16)) {
         this.openWindow(pos);
         dec = this.decoder!;
-        if (this.wlen === 0) break;
+        if (this.wlen === 0) { relocatable = false; break; }
       }
       dec.position = pos - this.wbase;
       dec.decodeOut(ins);
@@ -134,17 +146,24 @@ export class BlockDecoder {
         // The instruction runs into a page that cannot be fetched (or past RAM).
         if (insns.length === 0) {
           const bad = this.wbase + this.wlen;
-          return { insns, end: pos, fetchFault: { addr: bad, code: fetchCode(this.core, bad) } };
+          return { insns, end: pos, fetchFault: { addr: bad, code: fetchCode(this.core, bad) }, relocatable: false };
         }
+        relocatable = false;
         break;
       }
       const i = this.convert(ins, pos);
       i.idx = insns.length;
       insns.push(i);
       pos = i.next;
-      if (ins.code === Code.INVALID || i.fn === NOT_IMPLEMENTED || ins.flowControl !== FlowControl.Next) break;
+      if (this.pinned) { relocatable = false; this.pinned = false; }
+      if (ins.code === Code.INVALID || i.fn === NOT_IMPLEMENTED || ins.flowControl !== FlowControl.Next) {
+        // A block goes on past a forward jcc (a side exit when taken; mostly not taken, as
+        // static prediction has it) and ends at a backward one, mostly a loop's back edge
+        // (the block that starts at its target then ends with it: a loop, compile.ts).
+        if (!ins.isJccShortOrNear || i.target < pos) break;
+      }
     }
-    return { insns, end: pos, fetchFault: null };
+    return { insns, end: pos, fetchFault: null, relocatable };
   }
 
   /** Turns one iced instruction at guest address addr into an Insn with its handler. */
@@ -155,6 +174,7 @@ export class BlockDecoder {
     i.next = addr + ins.length;
     i.code = ins.code;
     if (ins.code === Code.INVALID) {
+      this.pinned = true;
       const bytes = this.core.u8.subarray(addr, addr + Math.max(1, Math.min(ins.length, 15)));
       i.fn = illegal(`undefined opcode at 0x${addr.toString(16)}: ${hex(bytes)}`);
       return i;
@@ -181,6 +201,7 @@ export class BlockDecoder {
     const build = builderFor(ins.code);
     const fn = build ? build(i) : null;
     if (fn === null) {
+      this.pinned = true;
       const bytes = this.core.u8.subarray(addr, addr + ins.length);
       i.fn = illegal(`unimplemented instruction at 0x${addr.toString(16)}: ${hex(bytes)} (${ins.toString()}, Code ${Code[ins.code]})`);
     } else {
@@ -286,7 +307,7 @@ export class BlockDecoder {
     i.mseg = this.segment(ins);
     if (base === Register.RIP || base === Register.EIP) {
       i.md = this.wbase + disp;
-      if (base === Register.EIP) i.md >>>= 0;
+      if (base === Register.EIP) { i.md >>>= 0; this.pinned = true; } else i.ripRel = true;
       i.ea = eaDisp;
     } else {
       const b32 = base !== Register.None && REG_SIZE[base] === 4;

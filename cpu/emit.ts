@@ -41,8 +41,21 @@ export interface FlagSource {
 
 /** Code-generation state for one block. */
 export class Gen {
-  /** Index of the instruction being emitted. */
+  /**
+   * Address of the block. Emitted code never holds an absolute code address
+   * as a constant: it writes `B + offset` (B is the running block's address),
+   * so the same bytes placed elsewhere (an image exec'd at another base)
+   * compile to the same source and share one compiled function.
+   */
+  base = 0;
+  /** Index of the instruction being emitted, and the block's length. */
   k = 0;
+  n = 0;
+  /**
+   * The block ends with a jcc back to its own start and is compiled as a
+   * loop: the instructions retired in earlier rounds are in the local `done`.
+   */
+  loop = false;
   /** True when no later reader can see the flags this instruction writes (skip lazy-flag stores). */
   flagsDead = false;
   /** Set by store emitters: the block must check c.stop after this instruction. */
@@ -53,6 +66,11 @@ export class Gen {
   self = false;
   /** Set when this instruction's condition was evaluated from a previous instruction's locals (fusion). */
   fused = false;
+
+  /** `return` of `count` instructions retired in this round (plus the earlier rounds of a loop). */
+  ret(count: number): string {
+    return this.loop ? `return done + ${count};` : `return ${count};`;
+  }
 
   /** A call of the instruction's own handler (for slow paths the emitted code does not cover). */
   handler(): string {
@@ -68,11 +86,24 @@ export class Gen {
     return `${name}_${this.k}`;
   }
 
+  /** JS expression of an absolute address in the block's code (a branch target, a return address, a RIP-relative operand). */
+  abs(a: number): string {
+    const off = a - this.base;
+    return off >= 0 ? `(B + ${off})` : `(B - ${-off})`;
+  }
+
+  /** JS expression of i's displacement: for a RIP-relative operand, the absolute address it stands for. */
+  disp(i: Insn): string {
+    return i.ripRel ? this.abs(i.md) : `${i.md}`;
+  }
+
   /** JS expression of the effective address of i's memory operand. */
   addr(i: Insn): string {
     const reg64 = (x: number) => `((r[${x}] >>> 0) + r[${x + 1}] * 4294967296)`;
     let e: string;
-    if (i.m32) {
+    if (i.ripRel) {
+      e = this.abs(i.md);
+    } else if (i.m32) {
       const parts = [`${i.md}`];
       if (i.mb >= 0) parts.push(`(r[${i.mb}] >>> 0)`);
       if (i.mx >= 0) parts.push(`(r[${i.mx}] >>> 0) * ${i.ms}`);

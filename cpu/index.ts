@@ -8,3 +8,4 @@ export * from './exit.js';
 export { Cpu, type Tier } from './cpu.js';
 export { supportedCodes } from './supported.js';
 export { blockFactoryStats } from './compile.js';
+export { templateStats } from './templates.js';

@@ -69,6 +69,8 @@ export class Insn {
   mseg = SEG_NONE;
   /** 32-bit address size (0x67 prefix): the address wraps at 2^32. */
   m32 = false;
+  /** RIP-relative operand (64-bit addressing): md holds the absolute address, which moves with the code. */
+  ripRel = false;
   /** Size in bytes of the memory operand (0 when none or unknown). */
   msize = 0;
   /** Effective address of the memory operand. */
@@ -117,4 +119,29 @@ export class Insn {
 /** r8/u8 view offset of an 8-bit register number (0..15 low bytes, 16..19 = ah ch dh bh). */
 export function byteReg(r: number): number {
   return r < 16 ? r * 8 : (r - 16) * 8 + 1;
+}
+
+/**
+ * A copy of t for the same bytes placed delta bytes further on (an image
+ * exec'd at another base): every absolute address moves, nothing else
+ * changes. Only for instructions whose fields come from their bytes alone
+ * (decode.ts decides which blocks qualify).
+ */
+export function relocatedInsn(t: Insn, delta: number): Insn {
+  const i = new Insn(t.fn, t.ea);
+  i.addr = t.addr + delta; i.len = t.len; i.next = t.next + delta; i.code = t.code; i.idx = t.idx;
+  i.nops = t.nops;
+  i.k0 = t.k0; i.k1 = t.k1; i.k2 = t.k2; i.k3 = t.k3;
+  i.r0 = t.r0; i.r1 = t.r1; i.r2 = t.r2; i.r3 = t.r3;
+  i.s0 = t.s0; i.s1 = t.s1; i.s2 = t.s2; i.s3 = t.s3;
+  i.mb = t.mb; i.mx = t.mx; i.ms = t.ms; i.mseg = t.mseg; i.m32 = t.m32; i.msize = t.msize;
+  i.ripRel = t.ripRel;
+  i.md = t.ripRel ? t.md + delta : t.md;
+  i.imm = t.imm; i.immHi = t.immHi; i.imm2 = t.imm2;
+  i.target = t.k0 === K_BRANCH || t.k1 === K_BRANCH ? t.target + delta : t.target;
+  i.rep = t.rep; i.lock = t.lock;
+  i.a = t.a; i.b = t.b; i.x = t.x; i.op = t.op;
+  i.fread = t.fread; i.flow = t.flow; i.fmod = t.fmod; i.fkill = t.fkill;
+  i.mayFault = t.mayFault; i.writes = t.writes;
+  return i;
 }

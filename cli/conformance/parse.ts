@@ -11,10 +11,11 @@ import type { Outcome, TestResult } from './types.js';
 export const DETAIL_CAP = 6000;
 
 // `s`: a name may end in a carriage return (dash's echo turns "\\r" into one).
-const RUNTEST_RESULT = /^(PASS|FAIL|SKIPPED|UNTESTED): (.*)$/s;
+// TIMEOUT: printed by the resume shim (tree.ts) for the test that hung in the run before.
+const RUNTEST_RESULT = /^(PASS|FAIL|SKIPPED|UNTESTED|TIMEOUT): (.*)$/s;
 const SEPARATOR = /^={10,}$/;
 
-const RUNTEST_OUTCOME: Record<string, Outcome> = { PASS: 'PASS', FAIL: 'FAIL', SKIPPED: 'SKIP', UNTESTED: 'UNTESTED' };
+const RUNTEST_OUTCOME: Record<string, Outcome> = { PASS: 'PASS', FAIL: 'FAIL', SKIPPED: 'SKIP', UNTESTED: 'UNTESTED', TIMEOUT: 'TIMEOUT' };
 
 export function parseRuntest(lines: readonly string[]): TestResult[] {
   const out: Array<TestResult & { before: string[]; after: string[] }> = [];

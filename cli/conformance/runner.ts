@@ -63,14 +63,23 @@ export async function runUnit(side: Side, unit: Unit, tree: SlotTree, slot: numb
   let exitCode: number | null = null;
   let timedOut = false;
   let timeoutDetail: string | undefined;
+  const oldStyle = new Set(unit.suite === 'applets' ? unitTestFiles(unit.suite, dir) : []);
+  // An applet's .tests script: how many of its tests were reported, and the env of a resumed run (tree.ts's shim).
+  let scriptTests = 0;
+  let resumeEnv: Record<string, string> | undefined;
+  let hungTail: string | undefined;
   for (;;) {
     attempts++;
-    const out = await runHarness(side.command(unit, tree, slot, attempts), { timeoutMs: o.timeoutMs, isResult });
+    const out = await runHarness(side.command(unit, tree, slot, attempts, resumeEnv), { timeoutMs: o.timeoutMs, isResult });
     durationMs += out.durationMs;
     exitCode = out.exitCode;
     if (out.stderr.trim() !== '') stderr.push(out.stderr);
     const parsed = unit.suite === 'applets' ? parseRuntest(out.lines) : parseRunAll(out.lines);
     if (unit.suite === 'hush') attachHushDiffs(parsed, tree, unit);
+    for (const r of parsed) {
+      if (r.outcome === 'TIMEOUT' && hungTail !== undefined) { r.detail = hungTail; hungTail = undefined; }
+      if (unit.suite === 'applets' && !oldStyle.has(resultFile(unit.suite, r.name)) && r.outcome !== 'UNTESTED') scriptTests++;
+    }
     results.push(...parsed);
     timedOut = out.timedOut;
     if (!timedOut) break;
@@ -78,7 +87,15 @@ export async function runUnit(side: Side, unit: Unit, tree: SlotTree, slot: numb
     const reported = new Set(results.map((r) => resultFile(unit.suite, r.name)));
     const remaining = unitTestFiles(unit.suite, dir).filter((f) => !reported.has(f));
     if (remaining.length === 0) {
-      // Hung outside the file tests (an applet's .tests script): its test is not known by name.
+      if (unit.suite === 'applets' && hasNewStyleTests(tree, unit)) {
+        // A test of the .tests script hung: run the script again, skipping what was reported;
+        // the shim names the hung one (TIMEOUT: NAME) and the rest run.
+        rmSync(dir, { recursive: true, force: true });
+        resumeEnv = { NOMMU_UM_RESUME: String(scriptTests + 1) };
+        hungTail = tail;
+        timedOut = false;
+        continue;
+      }
       timeoutDetail = tail;
       break;
     }

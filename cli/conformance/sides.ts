@@ -35,8 +35,8 @@ export interface Side {
   /** What /bin/sh is for this side's harness, for the report. */
   harness: string;
   prepare(slot: number): SlotTree;
-  /** `attempt` counts the unit's runs (a unit resumes after a timeout). */
-  command(unit: Unit, tree: SlotTree, slot: number, attempt: number): HarnessCommand;
+  /** `attempt` counts the unit's runs (a unit resumes after a timeout); `env` is added to the harness environment. */
+  command(unit: Unit, tree: SlotTree, slot: number, attempt: number, env?: Record<string, string>): HarnessCommand;
 }
 
 /** The environment every side's harness starts with (no locale: C sorting and messages). */
@@ -80,11 +80,11 @@ export function nativeSide(o: SideOptions): Side {
       provideEchoNe(host);
       return { host, inside: host };
     },
-    command(unit, tree) {
+    command(unit, tree, _slot, _attempt, env) {
       return {
         file: join(o.rootfs, 'bin', 'busybox'),
         args: ['sh', '-c', CLOSE_FDS_THEN_HARNESS, 'closefds', harnessScript(unit, tree.inside), unit.name],
-        cwd: unitCwd(unit, tree.host), env: harnessEnv(tree.inside),
+        cwd: unitCwd(unit, tree.host), env: { ...harnessEnv(tree.inside), ...env },
       };
     },
   };
@@ -105,12 +105,12 @@ export function nativeHushSide(o: SideOptions): Side {
       const root = join(o.workDir, 'native-hush', String(slot), 'root');
       return { host: makeChrootTree(o, root), inside: '/src' };
     },
-    command(unit, tree) {
+    command(unit, tree, _slot, _attempt, env) {
       const root = join(tree.host, '..');
       return {
         file: 'unshare', args: ['--mount', '--', '/bin/sh', '-c', setup, 'sh', root,
           '/bin/sh', '-c', CLOSE_FDS_THEN_HARNESS, 'closefds', harnessScript(unit, tree.inside), unit.name],
-        cwd: '/', env: harnessEnv(tree.inside),
+        cwd: '/', env: { ...harnessEnv(tree.inside), ...env },
       };
     },
   };
@@ -136,8 +136,8 @@ export function guestSide(o: SideOptions, path: 'zpoline' | 'trap'): Side {
       makeTree(o, host, '/bin/busybox');
       return { host, inside: '/src' };
     },
-    command(unit, tree, slot, attempt) {
-      const env = harnessEnv(tree.inside);
+    command(unit, tree, slot, attempt, extra) {
+      const env = { ...harnessEnv(tree.inside), ...extra };
       const args = [child, '--root', o.rootfs, '--mem', o.mem, '--syscall-path', path, '--cpu-tier', o.cpuTier,
         '--bind', `${tree.host}:/src`, '--cwd', `${tree.inside}/${unit.suite === 'applets' ? 'testsuite' : 'shell/hush_test'}`,
         ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`])];

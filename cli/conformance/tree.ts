@@ -12,7 +12,7 @@
  * native-hush puts the tree at /src inside a copy of the rootfs it chroots
  * into; the guest binds it at /src.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { Unit } from './types.js';
 import { unitDir, unitTestFiles } from './units.js';
@@ -38,6 +38,34 @@ export function makeTree(src: TreeSource, tree: string, busyboxLink: string): vo
   const copy = { recursive: true, verbatimSymlinks: true, preserveTimestamps: true } as const;
   cpSync(join(src.srcDir, 'testsuite'), join(tree, 'testsuite'), copy);
   cpSync(join(src.srcDir, 'shell', 'hush_test'), join(tree, 'shell', 'hush_test'), copy);
+  addResumeShim(join(tree, 'testsuite', 'testing.sh'));
+}
+
+/** The line of testing() after which the shim goes: NAME is known there, nothing has run yet. */
+const NAME_SET = '[ -n "$1" ] || NAME="$2"';
+
+/**
+ * Lets a run of an applet's .tests script resume after one of its tests
+ * hung (runner.ts): with NOMMU_UM_RESUME=N in the environment, testing()
+ * skips, silently, the N-1 tests already reported, prints "TIMEOUT: NAME"
+ * for the Nth (the one that hung) and runs the rest as usual. Without the
+ * variable, which is how every first run starts, testing() is unchanged.
+ */
+export function addResumeShim(file: string): void {
+  const text = readFileSync(file, 'utf8');
+  const at = text.indexOf(NAME_SET);
+  if (at < 0) throw new Error(`${file}: no '${NAME_SET}' line in testing(); cannot add the resume shim`);
+  const end = at + NAME_SET.length;
+  const shim = [
+    '',
+    '  # nommu-um conformance: resume after a hung test (cli/conformance/tree.ts)',
+    '  if [ -n "$NOMMU_UM_RESUME" ]; then',
+    '    NOMMU_UM_N=$((${NOMMU_UM_N:-0} + 1))',
+    '    [ "$NOMMU_UM_N" -lt "$NOMMU_UM_RESUME" ] && return 0',
+    '    [ "$NOMMU_UM_N" -eq "$NOMMU_UM_RESUME" ] && { echo "TIMEOUT: $NAME"; return 0; }',
+    '  fi',
+  ].join('\n');
+  writeFileSync(file, text.slice(0, end) + shim + text.slice(end));
 }
 
 /** A copy of the rootfs with a tree at /src, for the chrooted native run; returns the tree's host path. */

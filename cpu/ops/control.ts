@@ -51,7 +51,8 @@ def(codes('Jmp_rm64'), (i) => {
   return i.k0 === K_MEM ? jmpM : null;
 });
 
-const jcc: Exec = (c, i) => { if (cond(c, i.op)) c.rip = i.target; };
+// Taken, it ends the block here even inside one (c.stop = 2, block.ts).
+const jcc: Exec = (c, i) => { if (cond(c, i.op)) { c.rip = i.target; c.stop = 2; } };
 CC_NAMES.forEach((n, cc) => {
   def(codes(`J${n}_rel8_64`, `J${n}_rel32_64`), (i) => {
     i.op = cc;
@@ -122,8 +123,14 @@ def(codes('Jecxz_rel8_64'), buildCount(jrcxz, 4));
 
 // ---- compiled-tier emitters ----
 
-emit(jmpRel, (i) => `c.rip = ${i.target};\n`);
-emit(jcc, (i, g) => `if (${condSource(i.op, g)}) c.rip = ${i.target};\n`);
+emit(jmpRel, (i, g) => `c.rip = ${g.abs(i.target)};\n`);
+emit(jcc, (i, g) => {
+  const taken = condSource(i.op, g), t = g.abs(i.target);
+  // Inside the block: a side exit. Last, back to the block's start in a loop block: round again.
+  if (g.k < g.n - 1) return `if (${taken}) { c.rip = ${t}; ${g.ret(g.k + 1)} }\n`;
+  if (g.loop) return `if (${taken}) { done += ${g.n}; c.tscBase += ${g.n}; if (done < c.left) continue; c.rip = ${t}; return done; }\n`;
+  return `if (${taken}) c.rip = ${t};\n`;
+});
 emit(jmpR, (i, g) => {
   const t = g.v('t');
   return `const ${t} = (r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296;\n` +
@@ -134,10 +141,10 @@ function callSource(i: Insn, g: Gen, target: string): string {
   const sp = g.v('sp'), t = g.v('t');
   return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
     `if (${t} >= ${PAGE_SIZE} && ${t} < 140737488355328 && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
-    `  dv.setInt32(${sp}, ${i.next | 0}, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
+    `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
     `} else { c.k = ${g.k}; ${g.handler()} }\n`;
 }
-emit(callRel, (i, g) => callSource(i, g, `${i.target}`));
+emit(callRel, (i, g) => callSource(i, g, g.abs(i.target)));
 emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`));
 /**
  * The target of jmp/call through memory (a PLT's `jmp *GOT(%rip)`, a call

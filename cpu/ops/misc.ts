@@ -84,7 +84,7 @@ def(codes('Cpuid'), (i) => {
 def(codes('Rdtsc'), (i) => {
   pure(i);
   return (c: Core, ins: Insn) => {
-    const t = c.tscBase + ins.idx;
+    const t = c.tscRun + c.tscBase + ins.idx;
     const r = c.r;
     r[0] = t | 0; r[1] = 0;
     r[4] = Math.floor(t / 4294967296) | 0; r[5] = 0;

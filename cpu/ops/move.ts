@@ -258,8 +258,8 @@ emit(movzx32m16, (i, g) => addrLocal(i, g) + g.load(g.v('v'), g.v('a'), 2) + `r[
 emit(movzx32r8, (i) => `r[${i.a}] = c.r8[${i.b}]; r[${i.a + 1}] = 0;\n`);
 emit(movsxd64r, (i) => `r[${i.a}] = r[${i.b}]; r[${i.a + 1}] = r[${i.b}] >> 31;\n`);
 emit(movsxd64m, (i, g) => addrLocal(i, g) + g.load(g.v('v'), g.v('a'), 4) + `r[${i.a}] = ${g.v('v')}; r[${i.a + 1}] = ${g.v('v')} >> 31;\n`);
-emit(lea32, (i) => {
-  const parts = [`${i.md}`];
+emit(lea32, (i, g) => {
+  const parts = [g.disp(i)];
   if (i.mb >= 0) parts.push(`r[${i.mb}]`);
   if (i.mx >= 0) parts.push(i.ms === 1 ? `r[${i.mx}]` : `Math.imul(r[${i.mx}], ${i.ms})`);
   return `r[${i.a}] = (${parts.join(' + ')}) | 0; r[${i.a + 1}] = 0;\n`;
@@ -267,7 +267,7 @@ emit(lea32, (i) => {
 /** lea64 exactly, branch-free: the low sum stays below 2^36 (exact), its carry goes into the high half. */
 emit(lea64, (i, g) => {
   const l = g.v('l'), h = g.v('h');
-  const lo = [`${i.md}`], hi = [`Math.floor(${l} / 4294967296)`];
+  const lo = [g.disp(i)], hi = [`Math.floor(${l} / 4294967296)`];
   if (i.mb >= 0) { lo.push(`(r[${i.mb}] >>> 0)`); hi.push(`r[${i.mb + 1}]`); }
   if (i.mx >= 0) { lo.push(`(r[${i.mx}] >>> 0) * ${i.ms}`); hi.push(`r[${i.mx + 1}] * ${i.ms}`); }
   return `const ${l} = ${lo.join(' + ')}, ${h} = (${hi.join(' + ')}) | 0;\nr[${i.a}] = ${l} | 0; r[${i.a + 1}] = ${h};\n`;
