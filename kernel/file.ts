@@ -36,6 +36,13 @@ export interface FileOps {
   read?(file: OpenFile, dst: Uint8Array, pos: number, task?: unknown): number;
   /** Writes src at pos; bytes written or -errno. */
   write?(file: OpenFile, src: Uint8Array, pos: number): number;
+  /**
+   * Bytes a write would take now without blocking, for files that may take
+   * fewer than offered (a pipe: its free space). sendfile from a stream reads
+   * no more than this, since bytes read from a stream cannot be put back.
+   * Without it, a write takes everything.
+   */
+  writeRoom?(file: OpenFile): number;
   /** Current readiness (POLL* bits). Files without poll are always ready for read and write. */
   poll?(file: OpenFile): number;
   /** Where a task waits for this file's readiness to change. */

@@ -1,11 +1,13 @@
 /**
  * devfs: a tmpfs holding the device nodes the guest expects, and the
  * character device drivers behind them (drivers/char/mem.c, random.c,
- * tty_io.c's /dev/tty and /dev/console). Device nodes work only where the
- * mount allows them (hostfs is nodev: a host device is never opened).
+ * tty_io.c's /dev/tty and /dev/console). A character device node opens
+ * the driver of its number wherever it lives, so a node that mknod made on
+ * a tmpfs works like the one here; nodes work only where the mount allows
+ * them (hostfs is nodev: a host device is never opened).
  */
 import { randomFillSync } from 'node:crypto';
-import { ENODEV, ENOSPC, ENOTTY, ENXIO } from '../errno.js';
+import { ENOSPC, ENOTTY, ENXIO } from '../errno.js';
 import { type FileOps, O_LARGEFILE, OpenFile } from '../file.js';
 import type { ConsoleDevice } from './console.js';
 import { notifyRelease } from './fsnotify.js';
@@ -69,7 +71,7 @@ export class Devices {
   /** The generator behind /dev/random and /dev/urandom (the kernel's, so --deterministic runs read the same bytes). */
   random: RandomSource = hostRandom;
 
-  /** Opens the character device rdev. */
+  /** Opens the character device rdev; a number with no driver is ENXIO (chrdev_open, memory_open). */
   open(rdev: number, flags: number, path: string): OpenFile | number {
     const ops = memDevices.get(rdev);
     if (ops !== undefined) return new OpenFile(ops, flags | O_LARGEFILE, ops === randomOps ? this.random : null, path);
@@ -78,7 +80,7 @@ export class Devices {
       if (this.console === null) return -ENXIO;
       return this.console.open(flags, path);
     }
-    return -ENODEV;
+    return -ENXIO;
   }
 }
 

@@ -10,14 +10,17 @@
  *    never reach through a path that has since become a symlink;
  *  - files are opened with O_NOFOLLOW and checked again with fstat.
  * Host devices, sockets and FIFOs are never opened on the host (the mount is
- * nodev; FIFOs become in-kernel pipes).
+ * nodev; FIFOs become in-kernel pipes), and none is ever made there: the
+ * guest's mknod leaves an empty host file whose guest type (and device
+ * number) the metadata store keeps.
  */
 import * as nfs from 'node:fs';
 import { EEXIST, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, ENXIO, EPERM, EXDEV } from '../errno.js';
 import { O_ACCMODE, O_RDONLY, O_SYNC, O_DSYNC, OpenFile } from '../file.js';
 import {
-  type Attr, BLKSIZE, type DirEntry, type Inode, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFDIR, S_IFIFO,
-  S_IFLNK, S_IFMT, S_IFREG, type SetAttr, type StatFs, SuperBlock, type Timespec, dtype, nowTimespec,
+  type Attr, BLKSIZE, type DirEntry, type Inode, RENAME_EXCHANGE, RENAME_NOREPLACE, S_IFBLK, S_IFCHR, S_IFDIR,
+  S_IFIFO, S_IFLNK, S_IFMT, S_IFREG, S_IFSOCK, type SetAttr, type StatFs, SuperBlock, type Timespec, dtype,
+  nowTimespec,
 } from './inode.js';
 import { HostHandle, hostFileOps } from './hostfile.js';
 import { HOST_GID, HOST_UID, hostErr, hostModeFor, withOwnerAccess } from './hostio.js';
@@ -27,6 +30,9 @@ import type { Cred } from './task.js';
 const C = nfs.constants;
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
 const tsOf = (ns: bigint): Timespec => ({ sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) });
+/** Guest types kept on the host as an empty regular file (mknod's FIFOs, sockets and device nodes). */
+const isStandInType = (type: number): boolean => type === S_IFIFO || type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK;
+const isDevType = (type: number): boolean => type === S_IFCHR || type === S_IFBLK;
 
 export interface HostFsOptions {
   readonly?: boolean;
@@ -114,17 +120,17 @@ export class HostFs extends SuperBlock {
     let mode = hostMode;
     if (rec?.mode !== undefined) {
       const recType = rec.mode & S_IFMT;
-      if (recType === (hostMode & S_IFMT) || (recType === S_IFIFO && (hostMode & S_IFMT) === S_IFREG)) mode = rec.mode;
+      if (recType === (hostMode & S_IFMT) || (isStandInType(recType) && (hostMode & S_IFMT) === S_IFREG)) mode = rec.mode;
     }
     const uid = Number(st.uid), gid = Number(st.gid);
-    const fifo = (mode & S_IFMT) === S_IFIFO && (hostMode & S_IFMT) === S_IFREG;
+    const standIn = (mode & S_IFMT) !== (hostMode & S_IFMT);
     return {
       mode,
       nlink: Number(st.nlink),
       uid: rec?.uid ?? (uid === HOST_UID ? 0 : uid),
       gid: rec?.gid ?? (gid === HOST_GID ? 0 : gid),
-      rdev: Number(st.rdev),
-      size: fifo ? 0 : Number(st.size),
+      rdev: !standIn ? Number(st.rdev) : isDevType(mode & S_IFMT) ? rec?.rdev ?? 0 : 0,
+      size: standIn ? 0 : Number(st.size),
       blksize: Number(st.blksize) || BLKSIZE,
       blocks: Number(st.blocks),
       atime: tsOf(st.atimeNs), mtime: tsOf(st.mtimeNs), ctime: tsOf(st.ctimeNs),
@@ -265,8 +271,12 @@ export class HostNode implements Inode {
     } catch (e) { return hostErr(e); }
   }
 
-  /** Runs a host operation creating `name`, then returns its node with ownership recorded. */
-  private made(name: string, cred: Cred, op: (p: Buffer) => void, fifo = false, guestMode = 0): Inode | number {
+  /**
+   * Runs a host operation creating `name`, then returns its node with
+   * ownership recorded; a stand-in (an empty host file for a FIFO, socket
+   * or device node) also records its guest type and device number.
+   */
+  private made(name: string, cred: Cred, op: (p: Buffer) => void, guestMode = 0, standIn?: { type: number; rdev: number }): Inode | number {
     const v = this.validDir();
     if (v < 0) return v;
     const rel = this.child(name);
@@ -282,26 +292,32 @@ export class HostNode implements Inode {
     const sgid = typeof dirAttr !== 'number' && (dirAttr.mode & 0o2000) !== 0;
     this.sb.setOwner(st, rel, cred.fsuid, sgid ? (dirAttr as Attr).gid : cred.fsgid);
     const hostFull = Number(st.mode);
-    const want = fifo ? S_IFIFO | (guestMode & 0o7777) : (hostFull & S_IFMT) | (guestMode & 0o7777);
-    if (!((hostFull & S_IFMT) === S_IFLNK) && want !== hostFull) this.sb.meta.update(ino, st.birthtimeNs.toString(), rel, { mode: want });
+    const want = (standIn?.type ?? (hostFull & S_IFMT)) | (guestMode & 0o7777);
+    const rdev = standIn !== undefined && isDevType(standIn.type) ? standIn.rdev : undefined;
+    if (!((hostFull & S_IFMT) === S_IFLNK) && want !== hostFull) this.sb.meta.update(ino, st.birthtimeNs.toString(), rel, { mode: want, rdev });
     return st.isDirectory() ? this.sb.dirNode(rel, st) : new HostNode(this.sb, rel, st);
   }
 
   create(name: string, mode: number, cred: Cred): Inode | number {
     return this.made(name, cred, (p) => {
       nfs.closeSync(nfs.openSync(p, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, hostModeFor(mode, false)));
-    }, false, mode);
+    }, mode);
   }
   mkdir(name: string, mode: number, cred: Cred): Inode | number {
     const sgid = (() => { const a = this.getattr(); return typeof a !== 'number' ? a.mode & 0o2000 : 0; })();
-    return this.made(name, cred, (p) => nfs.mkdirSync(p, hostModeFor(mode, true)), false, mode | sgid);
+    return this.made(name, cred, (p) => nfs.mkdirSync(p, hostModeFor(mode, true)), mode | sgid);
   }
-  /** FIFOs are kept as empty host files marked S_IFIFO in the metadata store. */
-  mknod(name: string, mode: number, cred: Cred): Inode | number {
-    if ((mode & S_IFMT) !== S_IFIFO) return -EPERM;
+  /**
+   * FIFOs, sockets and device nodes are kept as empty host files whose type
+   * (and rdev) the metadata store records: nothing special is ever made on
+   * the host, and the mount being nodev, a device node here never opens.
+   */
+  mknod(name: string, mode: number, cred: Cred, rdev: number): Inode | number {
+    const type = mode & S_IFMT;
+    if (!isStandInType(type)) return -EPERM;
     return this.made(name, cred, (p) => {
       nfs.closeSync(nfs.openSync(p, C.O_CREAT | C.O_EXCL | C.O_WRONLY | C.O_NOFOLLOW, hostModeFor(mode, false)));
-    }, true, mode);
+    }, mode, { type, rdev });
   }
   symlink(name: string, target: string, cred: Cred): Inode | number {
     return this.made(name, cred, (p) => nfs.symlinkSync(latin1(target), p));

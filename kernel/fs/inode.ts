@@ -70,8 +70,12 @@ export interface Inode {
   readdir?(t: FsTask): DirEntry[] | number;
   create?(name: string, mode: number, cred: Cred): Inode | number;
   mkdir?(name: string, mode: number, cred: Cred): Inode | number;
-  /** FIFOs only (device nodes are refused before this is reached). */
-  mknod?(name: string, mode: number, cred: Cred): Inode | number;
+  /**
+   * FIFOs, sockets and device nodes (`mode` carries the type; rdev is the
+   * new_encode_dev number of a S_IFCHR/S_IFBLK node, else 0). The caller
+   * has checked CAP_MKNOD.
+   */
+  mknod?(name: string, mode: number, cred: Cred, rdev: number): Inode | number;
   symlink?(name: string, target: string, cred: Cred): Inode | number;
   link?(name: string, target: Inode): number;
   unlink?(name: string): number;

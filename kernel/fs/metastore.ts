@@ -2,7 +2,8 @@
  * Ownership and mode bits that the host cannot (or must not) store for a
  * hostfs mount: the guest runs as root over files the host user owns, may
  * chown them to anyone, may set setuid bits (never applied on the host) and
- * may create FIFOs (kept on the host as empty placeholder files).
+ * may create FIFOs, sockets and device nodes (kept on the host as empty
+ * placeholder files whose guest type, and device number, live here).
  *
  * Records are keyed by host inode number, so hard links share one and
  * renames keep it. Persistence (optional, used for the default root): a JSON
@@ -18,12 +19,18 @@ import * as nfs from 'node:fs';
 
 export interface MetaRec {
   uid?: number; gid?: number; mode?: number;
+  /** st_rdev (new_encode_dev) of a device node kept as a placeholder file. */
+  rdev?: number;
   path: string;
   /** The host file's birth time (ns, decimal) when the host has one: inode numbers are reused, birth times are not. */
   btime?: string;
 }
 
+/** Version 1 throughout: rdev is an optional field that older files simply lack. */
 interface Persisted { version: 1; entries: Array<{ ino: number } & MetaRec> }
+
+const FIELDS = ['uid', 'gid', 'mode', 'rdev'] as const;
+type Fields = { [K in typeof FIELDS[number]]?: number | null };
 
 export class MetaStore {
   private readonly recs = new Map<number, MetaRec>();
@@ -47,9 +54,7 @@ export class MetaStore {
         if (!validate(e.path, e.ino, typeof e.btime === 'string' ? e.btime : undefined)) continue;
         const rec: MetaRec = { path: e.path };
         if (typeof e.btime === 'string') rec.btime = e.btime;
-        if (typeof e.uid === 'number') rec.uid = e.uid;
-        if (typeof e.gid === 'number') rec.gid = e.gid;
-        if (typeof e.mode === 'number') rec.mode = e.mode;
+        for (const k of FIELDS) if (typeof e[k] === 'number') rec[k] = e[k];
         this.recs.set(e.ino, rec);
       }
     } catch {
@@ -65,15 +70,15 @@ export class MetaStore {
   }
 
   /** Merges fields into the record of ino (undefined fields are removed); drops empty records. */
-  update(ino: number, btime: string, path: string, fields: { uid?: number | null; gid?: number | null; mode?: number | null }): void {
+  update(ino: number, btime: string, path: string, fields: Fields): void {
     const rec: MetaRec = { ...(this.get(ino, btime) ?? { path }), path };
     if (btime !== '0') rec.btime = btime; else delete rec.btime;
-    for (const k of ['uid', 'gid', 'mode'] as const) {
+    for (const k of FIELDS) {
       const v = fields[k];
       if (v === null) delete rec[k];
       else if (v !== undefined) rec[k] = v;
     }
-    if (rec.uid === undefined && rec.gid === undefined && rec.mode === undefined) this.recs.delete(ino);
+    if (FIELDS.every((k) => rec[k] === undefined)) this.recs.delete(ino);
     else this.recs.set(ino, rec);
     this.changed();
   }

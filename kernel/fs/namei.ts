@@ -8,8 +8,8 @@
  * here; hostfs composes them from components its lookup has checked.
  */
 import { EACCES, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR } from '../errno.js';
-import { type Inode, MAY_EXEC, NAME_MAX, isDir, isLnk, permission } from './inode.js';
-import { type Loc, type MountTable, sameLoc } from './mount.js';
+import { type Inode, MAY_EXEC, NAME_MAX, isDir, isLnk, permission, sameInode } from './inode.js';
+import { type Loc, type Mount, type MountTable, placeKey, placeOf, sameLoc } from './mount.js';
 import type { Cred, FsTask } from './task.js';
 
 export const MAXSYMLINKS = 40;
@@ -50,14 +50,49 @@ function maySearch(i: Inode, cred: Cred): boolean {
 
 /** `..` of a directory: stops at the task's root and at the global root, climbs out of mounts. */
 export function dotdot(ctx: WalkCtx, cur: Loc): Loc {
-  if (sameLoc(cur, ctx.t.fs.root)) return cur;
+  const root = ctx.t.fs.root;
+  if (sameLoc(cur, root)) return cur;
   if (cur.mnt.isRoot(cur.inode)) {
-    const { parent, mpDir } = cur.mnt;
-    if (parent === null || mpDir === null) return cur;
-    return { mnt: parent, inode: mpDir };
+    const mp = mountpointOf(cur.mnt, root);
+    if (mp === null) return cur;
+    if (mp.name !== '') return mp.loc;
+    const p = mp.loc.inode.parent?.();
+    return p === undefined ? mp.loc : { mnt: mp.loc.mnt, inode: p };
   }
   const p = cur.inode.parent?.();
   return p === undefined ? cur : { mnt: cur.mnt, inode: p };
+}
+
+/**
+ * choose_mountpoint: where mount m is mounted, climbing through mounts
+ * stacked on other mounts' roots: the directory holding the mountpoint and
+ * its name (name '' when that directory is itself the mountpoint). Null at
+ * the top of the tree, or when the mountpoint is `root` (a task's root is
+ * never climbed past).
+ */
+export function mountpointOf(m: Mount, root: Loc | null): { loc: Loc; name: string } | null {
+  for (let guard = 0; guard < 4096; guard++) {
+    const p = m.parent;
+    if (p === null || m.mpDir === null) return null;
+    if (m.stacked) {
+      if (root !== null && root.mnt === p && p.isRoot(root.inode)) return null;
+      m = p;
+      continue;
+    }
+    const loc = { mnt: p, inode: m.mpDir };
+    if (root !== null && root.mnt === p && isMountpointOf(root, m)) return null;
+    return { loc, name: m.mpName };
+  }
+  return null;
+}
+
+/** Whether loc (a place in m's parent) is the very directory m is mounted on. */
+function isMountpointOf(loc: Loc, m: Mount): boolean {
+  if (m.mpDir === null) return false;
+  if (m.mpName === '') return sameInode(loc.inode, m.mpDir);
+  if (loc.mnt.isRoot(loc.inode)) return false;
+  const p = placeOf(loc.inode);
+  return placeKey(p.dir, p.name) === m.mpKey;
 }
 
 /** Looks name up in the directory at cur, crossing into a mount that covers it. */
@@ -143,9 +178,13 @@ export function pathOf(loc: Loc, root: Loc): string {
   for (let guard = 0; guard < 4096; guard++) {
     if (sameLoc(cur, root)) return '/' + parts.reverse().join('/');
     if (cur.mnt.isRoot(cur.inode)) {
-      const { parent, mpDir } = cur.mnt;
+      const m = cur.mnt;
+      const { parent, mpDir } = m;
       if (parent === null || mpDir === null) break;
-      parts.push(cur.mnt.mpName);
+      if (m.stacked) { cur = { mnt: parent, inode: parent.root }; continue; }
+      if (m.mpName === '') { cur = { mnt: parent, inode: mpDir }; continue; }
+      if (root.mnt === parent && isMountpointOf(root, m)) return '/' + parts.reverse().join('/');
+      parts.push(m.mpName);
       cur = { mnt: parent, inode: mpDir };
       continue;
     }
@@ -166,7 +205,7 @@ export function isAncestor(outer: Loc, inner: Loc): boolean {
     if (cur.mnt.isRoot(cur.inode)) {
       const { parent, mpDir } = cur.mnt;
       if (parent === null || mpDir === null) return false;
-      cur = { mnt: parent, inode: mpDir };
+      cur = cur.mnt.stacked ? { mnt: parent, inode: parent.root } : { mnt: parent, inode: mpDir };
       continue;
     }
     const p = cur.inode.parent?.();

@@ -120,6 +120,8 @@ const accWrite = (flags: number): boolean => (flags & O_ACCMODE) !== O_RDONLY;
 export const pipeOps: FileOps = {
   read(f, dst) { return endOf(f).pipe.read(dst); },
   write(f, src) { return endOf(f).pipe.write(src); },
+  // No reader: the write fails (EPIPE) whatever its size, so offer it all.
+  writeRoom(f) { const p = endOf(f).pipe; return p.readers === 0 ? Infinity : Math.max(0, p.capacity - p.len); },
   poll(f) {
     const e = endOf(f);
     const p = e.pipe;

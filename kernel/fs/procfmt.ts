@@ -4,8 +4,8 @@
  */
 import * as os from 'node:os';
 import { O_CLOEXEC, type OpenFile } from '../file.js';
-import { major, minor } from './inode.js';
-import type { Mount, MountTable, Loc } from './mount.js';
+import { major, minor, sameInode } from './inode.js';
+import { type Mount, type MountTable, type Loc, sbIsReadonly } from './mount.js';
 import { pathOf } from './namei.js';
 import type { ProcMap, ProcMeminfo, ProcTask } from './procsource.js';
 
@@ -114,15 +114,34 @@ function visibleFrom(mounts: MountTable, root: Loc): Array<[Mount, string]> {
 /** /proc/PID/mounts (show_vfsmnt). */
 export function mountsText(mounts: MountTable, root: Loc): string {
   return visibleFrom(mounts, root)
-    .map(([m, p]) => `${mangle(m.source)} ${mangle(p)} ${m.sb.type} ${m.options()} 0 0\n`).join('');
+    .map(([m, p]) => `${mangle(m.source)} ${mangle(p)} ${m.sb.type} ${m.options()}${mounts.superOptions.get(m.sb) ?? ''} 0 0\n`).join('');
 }
 
-/** /proc/PID/mountinfo (show_mountinfo). */
+/** Where a mount's root lies inside its filesystem (mountinfo's fourth column). */
+function rootInFs(m: Mount): string {
+  const parts: string[] = [];
+  let cur = m.root;
+  for (let guard = 0; guard < 4096 && !sameInode(cur, m.sb.root); guard++) {
+    const p = cur.parent?.();
+    const name = cur.dirName?.();
+    if (p === undefined || name === undefined || name === '' || sameInode(p, cur)) break;
+    parts.push(name);
+    cur = p;
+  }
+  return '/' + parts.reverse().join('/');
+}
+
+/** /proc/PID/mountinfo (show_mountinfo), with the propagation fields shared:N, master:N, unbindable. */
 export function mountinfoText(mounts: MountTable, root: Loc): string {
   return visibleFrom(mounts, root).map(([m, p]) => {
     const parent = m.parent?.id ?? m.id;
     const dev = `${major(m.sb.dev)}:${minor(m.sb.dev)}`;
-    return `${m.id} ${parent} ${dev} / ${mangle(p)} ${m.options()} - ${m.sb.type} ${mangle(m.source)} ${m.readonly ? 'ro' : 'rw'}\n`;
+    let opt = '';
+    if (m.group !== null) opt += ` shared:${m.group.id}`;
+    if (m.master !== null) opt += ` master:${m.master.id}`;
+    if (m.unbindable) opt += ' unbindable';
+    const sbOpts = (sbIsReadonly(m.sb) ? 'ro' : 'rw') + (mounts.superOptions.get(m.sb) ?? '');
+    return `${m.id} ${parent} ${dev} ${mangle(rootInFs(m))} ${mangle(p)} ${m.options(true)}${opt} - ${m.sb.type} ${mangle(m.source)} ${sbOpts}\n`;
   }).join('');
 }
 

@@ -1,13 +1,13 @@
 /**
  * tmpfs: an in-memory filesystem (files, directories, symlinks, FIFOs,
- * hard links, timestamps, modes, owners). devfs is a tmpfs populated with
+ * sockets, device nodes, hard links, timestamps, modes, owners). devfs is a tmpfs populated with
  * device nodes. Total file data is bounded by the instance's size limit
  * (ENOSPC past it), like tmpfs's size= option.
  */
 import { EEXIST, EFBIG, EINVAL, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO } from '../errno.js';
 import { type FileOps, OpenFile } from '../file.js';
 import {
-  type Attr, BLKSIZE, type DirEntry, type Inode, RENAME_EXCHANGE, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
+  type Attr, BLKSIZE, type DirEntry, type Inode, RENAME_EXCHANGE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
   type SetAttr, type StatFs, SuperBlock, type Timespec, blocksFor, dtype, isDir, nowTimespec,
 } from './inode.js';
 import { releaseFileLocks } from './locks.js';
@@ -142,10 +142,14 @@ export class TmpNode implements Inode {
     const sgid = this.mode & 0o2000;
     return this.add(name, new TmpNode(this.sb, S_IFDIR | (mode & 0o7777) | sgid, uid, gid));
   }
-  mknod(name: string, mode: number, cred: Cred): Inode | number {
-    return this.add(name, new TmpNode(this.sb, mode, ...this.owner(cred)));
+  /** FIFOs, sockets and device nodes (the VFS opens a device through its number, not the inode). */
+  mknod(name: string, mode: number, cred: Cred, rdev: number): Inode | number {
+    const n = new TmpNode(this.sb, mode, ...this.owner(cred));
+    const type = mode & S_IFMT;
+    if (type === S_IFCHR || type === S_IFBLK) n.rdev = rdev;
+    return this.add(name, n);
   }
-  /** Device nodes for devfs (not reachable from mknod(2), which refuses them). */
+  /** devfs's own nodes, owned by root. */
   mkdev(name: string, mode: number, rdev: number): TmpNode {
     const n = new TmpNode(this.sb, mode, 0, 0);
     n.rdev = rdev;

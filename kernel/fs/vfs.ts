@@ -20,7 +20,9 @@ import {
   type Attr, type FsClock, type Inode, MAY_EXEC, MAY_READ, MAY_WRITE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK,
   S_IFMT, S_IFREG, S_IFSOCK, inodeKey, isDir, makedev, permission, setFsClock,
 } from './inode.js';
-import { MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, type Loc, Mount, MountTable } from './mount.js';
+import { MNT_LOCK_READONLY, MNT_NODEV, MNT_NOEXEC, MNT_NOSUID, MNT_RDONLY, type Loc, Mount, MountTable } from './mount.js';
+import type { MountUser, NsContext } from './namespace.js';
+import type { SuperBlock } from './inode.js';
 import { type Found, type WalkCtx, pathOf, walk } from './namei.js';
 import { anonInodeNumber, fileLoc, setFileLoc } from './openfile.js';
 import { Pipe, PipeFs, openFifo } from './pipe.js';
@@ -70,6 +72,8 @@ export class Vfs {
   readonly devices = new Devices();
   readonly pipefs = new PipeFs();
   readonly procfs: ProcFs;
+  /** The /dev instance (devtmpfs is one filesystem however often it is mounted). */
+  readonly devFs: SuperBlock;
   private readonly fifos = new Map<string, Pipe>();
   private readonly hostFss: HostFs[] = [];
   proc: ProcSource | null;
@@ -82,14 +86,17 @@ export class Vfs {
     const metaFile = opts.rootMeta === undefined ? `${rootAbs.replace(/\/+$/, '')}.meta.json` : opts.rootMeta;
     this.rootFs = new HostFs(rootAbs, { metaFile });
     this.hostFss.push(this.rootFs);
-    this.mounts = new MountTable(new Mount(this.rootFs, null, null, '', opts.rootReadonly ? MNT_RDONLY : 0, '/dev/root'));
+    // Read-only by the host's choice (--ro, --bind ...:ro) is locked: the guest cannot remount it writable.
+    const ro = MNT_RDONLY | MNT_LOCK_READONLY;
+    this.mounts = new MountTable(new Mount(this.rootFs, null, null, '', opts.rootReadonly ? ro : 0, '/dev/root'));
     this.proc = opts.proc ?? null;
     this.procfs = new ProcFs({ mounts: this.mounts, source: () => this.proc });
     this.pipefs.mount = new Mount(this.pipefs, null, null, '', 0, 'pipefs');
     const root = this.rootLoc();
     const rootInode = root.inode;
     this.mounts.mount(new TmpFs('tmpfs', opts.tmpSize), root.mnt, rootInode, 'tmp', MNT_NOSUID | MNT_NODEV, 'tmpfs');
-    this.mounts.mount(makeDevFs(), root.mnt, rootInode, 'dev', MNT_NOSUID, 'devtmpfs');
+    this.devFs = makeDevFs();
+    this.mounts.mount(this.devFs, root.mnt, rootInode, 'dev', MNT_NOSUID, 'devtmpfs');
     this.mounts.mount(this.procfs, root.mnt, rootInode, 'proc', MNT_NOSUID | MNT_NODEV | MNT_NOEXEC, 'proc');
     for (const b of opts.binds ?? []) this.bind(b);
     if (opts.dev?.console != null) this.setConsole(opts.dev.console);
@@ -148,7 +155,35 @@ export class Vfs {
     }
     const fs = new HostFs(b.host, { metaFile: null });
     this.hostFss.push(fs);
-    this.mounts.mount(fs, found.parent.mnt, found.parent.inode, found.name, b.readonly ? MNT_RDONLY : 0, 'hostfs');
+    this.mounts.mount(fs, found.parent.mnt, found.parent.inode, found.name, b.readonly ? MNT_RDONLY | MNT_LOCK_READONLY : 0, 'hostfs');
+  }
+
+  /** What mount(2) and umount2(2) work with, as seen by task t (whose own references count). */
+  namespaceOf(t: FsTask): NsContext {
+    let users: MountUser[] | null = null;
+    return {
+      mounts: this.mounts,
+      // Asked once per call: nothing else runs while a syscall does.
+      users: () => (users ??= this.mountUsers(t)),
+      singleton: (type) => (type === 'proc' ? this.procfs : type === 'devtmpfs' ? this.devFs : null),
+      ramBytes: () => (this.proc?.meminfo().totalKb ?? 256 * 1024) * 1024,
+    };
+  }
+
+  /** Every live task's root, cwd and files (threads included), and t's. */
+  private mountUsers(t: FsTask): MountUser[] {
+    const out: MountUser[] = [{ fs: t.fs, files: t.files }];
+    const src = this.proc;
+    if (src === null) return out;
+    for (const tgid of src.tgids()) {
+      const leader = src.task(tgid);
+      if (leader === null) continue;
+      for (const tid of leader.threads) {
+        const task = tid === leader.tid ? leader : src.task(tid);
+        if (task !== null && (task.fs !== null || task.files !== null)) out.push({ fs: task.fs, files: task.files });
+      }
+    }
+    return out;
   }
 
   /** A stand-in task for lookups the kernel does on its own behalf (bind mounts at boot). */

@@ -57,9 +57,9 @@ export const fsCallNotes: Partial<Record<FsCallName, { status: 'partial' | 'erro
   openat2: { status: 'partial', note: 'RESOLVE_* flags are refused with EINVAL' },
   close_range: { status: 'partial', note: 'CLOSE_RANGE_UNSHARE does not unshare the table' },
   fallocate: { status: 'partial', note: 'mode 0 only (others EOPNOTSUPP)' },
-  mknod: { status: 'partial', note: 'regular files and FIFOs; device nodes and sockets EPERM' },
-  mknodat: { status: 'partial', note: 'regular files and FIFOs; device nodes and sockets EPERM' },
-  mount: { status: 'error', note: 'EPERM: the mount table is fixed at boot (--bind)' },
-  umount2: { status: 'error', note: 'EPERM: the mount table is fixed at boot' },
+  mknod: { status: 'partial', note: 'all types; device nodes on hostfs (root, --bind) are recorded, not made on the host, and do not open (nodev: EACCES)' },
+  mknodat: { status: 'partial', note: 'all types; device nodes on hostfs (root, --bind) are recorded, not made on the host, and do not open (nodev: EACCES)' },
+  mount: { status: 'partial', note: 'bind (MS_REC), tmpfs/proc/devtmpfs, remount, shared subtrees, MS_MOVE; other types ENODEV' },
+  umount2: { status: 'partial', note: 'MNT_FORCE is a plain unmount; MNT_EXPIRE does not track use between calls' },
   fcntl: { status: 'partial', note: 'F_SETLEASE, F_NOTIFY and seals are refused' },
 };

@@ -1,6 +1,6 @@
 /**
- * Namespace operations: mkdir, mknod (FIFOs), symlink, link, unlink, rmdir,
- * rename, readlink, in their plain and *at forms. Errno order follows
+ * Namespace operations: mkdir, mknod (files, FIFOs, sockets, devices),
+ * symlink, link, unlink, rmdir, rename, readlink, in their plain and *at forms. Errno order follows
  * fs/namei.c (filename_create, do_unlinkat, do_rmdir, do_renameat2).
  */
 import {
@@ -8,7 +8,7 @@ import {
 } from '../../errno.js';
 import {
   RENAME_EXCHANGE, RENAME_NOREPLACE, RENAME_WHITEOUT, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFREG,
-  S_IFSOCK, isDir, isLnk,
+  S_IFSOCK, isDir, isLnk, major, makedev, minor,
 } from '../inode.js';
 import type { Loc } from '../mount.js';
 import { type Found, isAncestor } from '../namei.js';
@@ -53,24 +53,35 @@ function mkdirCommon(t: FsTask, dirfd: number, path: number, mode: number): numb
 export const mkdirat: FsHandler = (t, dirfd, path, mode) => mkdirCommon(t, fdArg(dirfd), path, mode);
 export const mkdir: FsHandler = (t, path, mode) => mkdirCommon(t, AT_FDCWD, path, mode);
 
-/** mknod: regular files and FIFOs; device nodes and sockets are refused (EPERM). */
-function mknodCommon(t: FsTask, dirfd: number, path: number, modev: number): number {
-  let mode = modev >>> 0;
+/**
+ * do_mknodat: regular files, FIFOs, sockets and device nodes. The mode is a
+ * umode_t (16 bits) and dev the 32-bit new_encode_dev number; device nodes
+ * need CAP_MKNOD, which is not one of the fs capabilities that follow fsuid:
+ * it goes with the effective uid, as CAP_SYS_CHROOT does for chroot.
+ */
+function mknodCommon(t: FsTask, dirfd: number, path: number, modev: number, devv: number): number {
+  let mode = modev & 0xffff;
   const type = mode & S_IFMT;
+  // may_mknod
   if (type === 0) mode |= S_IFREG;
-  else if (type === S_IFCHR || type === S_IFBLK || type === S_IFSOCK || type === S_IFDIR) return -EPERM;
-  else if (type !== S_IFREG && type !== S_IFIFO) return -EINVAL;
+  else if (type === S_IFDIR) return -EPERM;
+  else if (type !== S_IFREG && type !== S_IFIFO && type !== S_IFSOCK && type !== S_IFCHR && type !== S_IFBLK) return -EINVAL;
   const f = forCreate(t, dirfd, path, false);
   if (typeof f === 'number') return f;
   const perm = mode & 0o7777 & ~t.fs.umask;
   const dir = f.parent.inode;
-  const r = (mode & S_IFMT) === S_IFREG
-    ? dir.create?.(f.name, perm, t.cred) ?? -EPERM
-    : dir.mknod?.(f.name, S_IFIFO | perm, t.cred) ?? -EPERM;
-  return created(t, f, r);
+  const kind = mode & S_IFMT;
+  if (kind === S_IFREG) return created(t, f, dir.create?.(f.name, perm, t.cred) ?? -EPERM);
+  // vfs_mknod: may_create (done above), then the capability, then the filesystem's support.
+  const device = kind === S_IFCHR || kind === S_IFBLK;
+  if (device && t.cred.euid !== 0) return -EPERM;
+  const mk = dir.mknod;
+  if (mk === undefined) return -EPERM;
+  const dev = devv >>> 0;
+  return created(t, f, mk.call(dir, f.name, kind | perm, t.cred, device ? makedev(major(dev), minor(dev)) : 0));
 }
-export const mknodat: FsHandler = (t, dirfd, path, mode) => mknodCommon(t, fdArg(dirfd), path, mode);
-export const mknod: FsHandler = (t, path, mode) => mknodCommon(t, AT_FDCWD, path, mode);
+export const mknodat: FsHandler = (t, dirfd, path, mode, dev) => mknodCommon(t, fdArg(dirfd), path, mode, dev);
+export const mknod: FsHandler = (t, path, mode, dev) => mknodCommon(t, AT_FDCWD, path, mode, dev);
 
 function symlinkCommon(t: FsTask, targetPtr: number, dirfd: number, path: number): number {
   const target = readPath(t, targetPtr);

@@ -196,8 +196,14 @@ function transfer(t: FsTask, src: OpenFile, srcPos: number | null, dst: OpenFile
   let done = 0;
   let pos = srcPos;
   while (done < count) {
-    const want = Math.min(CHUNK, count - done);
-    const buf = new Uint8Array(isStream(src) ? Math.min(want, 4096) : want);
+    let want = Math.min(CHUNK, count - done);
+    if (isStream(src)) {
+      // What a stream gave cannot be put back: read only what the output takes now.
+      const room = dst.ops.writeRoom?.(dst) ?? Infinity;
+      if (room === 0) return { n: done, err: -EAGAIN };
+      want = Math.min(want, 4096, room);
+    }
+    const buf = new Uint8Array(want);
     const r = readInto(t, src, buf, pos);
     if (r <= 0) return { n: done, err: r };
     const w = writeFrom(t, dst, buf.subarray(0, r), dstPos === null ? null : dstPos + done);

@@ -49,9 +49,16 @@ describe('kernel/fs devfs', () => {
     expect(t.cat('/dev/fd/77')).to.equal(E.ENOENT);
   });
 
-  it('refuses device nodes on the host root (nodev)', () => {
-    // Even a device node that exists on the host is never opened.
-    expect(t.sys('mknod', t.str('/etc/null'), 0o20666, 0x103)).to.equal(E.EPERM);
+  it('does not open device nodes on the host root (nodev)', () => {
+    expect(t.sys('mknod', t.str('/etc/null'), 0o20666, 0x103)).to.equal(0);
+    expect(t.open('/etc/null', O.RDWR)).to.equal(E.EACCES);
+    // Nor a device node that exists on the host (the host's /dev/null, bound in).
+    const w = makeWorld({ binds: [{ host: '/dev', guest: '/hostdev', readonly: true }] });
+    try {
+      const h = w.task();
+      expect(h.stat('/hostdev/null')).to.include({ mode: 0o20666, rdev: 0x103 });
+      expect(h.open('/hostdev/null', O.RDWR)).to.equal(E.EACCES);
+    } finally { w.sb.cleanup(); }
   });
 });
 
