@@ -151,7 +151,8 @@ export async function main(argv: string[]): Promise<number> {
   });
   const onBeforeExit = (): void => {
     if (!k.finished) {
-      process.stderr.write('nommu-um: every guest task is blocked and nothing can wake them (deadlock)\n');
+      process.stderr.write('nommu-um: every guest task is blocked and nothing can wake them (deadlock)\n' +
+        k.describeTasks().map((l) => `nommu-um:   ${l}\n`).join(''));
       k.shutdown(1 << 8);
     }
   };

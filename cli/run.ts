@@ -168,7 +168,8 @@ export async function runSetup(setup: RunSetup, printStats: (k: Kernel, wallMs: 
   });
   const onBeforeExit = (): void => {
     if (!k.finished) {
-      process.stderr.write('nommu-um: every guest task is blocked and nothing can wake them (deadlock)\n');
+      process.stderr.write('nommu-um: every guest task is blocked and nothing can wake them (deadlock)\n' +
+        k.describeTasks().map((l) => `nommu-um:   ${l}\n`).join(''));
       k.shutdown(1 << 8);
     }
   };

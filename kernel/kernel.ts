@@ -292,6 +292,23 @@ export class Kernel {
   }
 
   /**
+   * One line per live task: pid, name, state and the syscall it sleeps in
+   * (for the deadlock report: what every task waits for).
+   */
+  describeTasks(): string[] {
+    const out: string[] = [];
+    for (const t of this.tasks.values()) {
+      if (t.state === TaskState.Dead) continue;
+      const state = t.state === TaskState.Blocked ? 'blocked' : t.state === TaskState.Stopped ? 'stopped' : 'runnable';
+      const nr = t.call?.nr;
+      const name = nr === undefined ? '' : (SYSCALL_TABLE[nr]?.name ?? `syscall_${nr}`);
+      const vfork = t.proc.vforkDone !== null ? ' (vfork child, parent waiting)' : '';
+      out.push(`pid ${t.tid} (${t.comm}) ${state}${name !== '' ? ` in ${name}` : ''}${vfork}`);
+    }
+    return out;
+  }
+
+  /**
    * Ends everything that is left (after the first process exited, or to
    * abort): remaining tasks stop, fds close, and the console stops reading
    * host input so the host process can exit.

@@ -25,7 +25,7 @@ import type { MountUser, NsContext } from './namespace.js';
 import type { SuperBlock } from './inode.js';
 import { type Found, type WalkCtx, pathOf, walk } from './namei.js';
 import { anonInodeNumber, fileLoc, setFileLoc } from './openfile.js';
-import { Pipe, PipeFs, openFifo } from './pipe.js';
+import { Pipe, PipeFs, PipeInode, openFifo } from './pipe.js';
 import { ProcFs } from './procfs.js';
 import { type FsNotifyHooks, type FsObject, type Via, askPermission, bindFile, objOf } from './fsnotify.js';
 import type { ProcSource } from './procsource.js';
@@ -346,6 +346,8 @@ export class Vfs {
         f = new OpenFile(dirOps, flags, new DirHandle(loc), path);
         break;
       case S_IFIFO:
+        // An anonymous pipe reached through /proc/PID/fd/N opens that pipe itself, not a named FIFO.
+        if (loc.inode instanceof PipeInode) return loc.inode.open(flags, t);
         return openFifo(this.fifoFor(loc.inode), flags, t, loc, path);
       case S_IFCHR:
         if (loc.inode.sb.nodev || (loc.mnt.flags & MNT_NODEV) !== 0) return -EACCES;
