@@ -66,6 +66,9 @@ export function keptFlags(flags: number): number {
   return (flags & ~(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE;
 }
 
+/** Bytes of exec'd files kept for the next exec of the same file (oldest dropped first). */
+const EXEC_CACHE_BYTES = 32 << 20;
+
 export class Vfs {
   readonly mounts: MountTable;
   readonly rootFs: HostFs;
@@ -338,6 +341,26 @@ export class Vfs {
     return f;
   }
 
+  /**
+   * Bytes of recently exec'd files by inode, with the size, mtime and ctime
+   * they were read at (any write or metadata change moves ctime; a host
+   * change to a host-backed file shows in its stat the same way).
+   */
+  private readonly execBytes = new Map<string, { stamp: string; bytes: Uint8Array }>();
+  private execBytesTotal = 0;
+
+  private rememberExec(key: string, stamp: string, bytes: Uint8Array): void {
+    const old = this.execBytes.get(key);
+    if (old !== undefined) { this.execBytesTotal -= old.bytes.length; this.execBytes.delete(key); }
+    this.execBytes.set(key, { stamp, bytes });
+    this.execBytesTotal += bytes.length;
+    for (const [k, v] of this.execBytes) {
+      if (this.execBytesTotal <= EXEC_CACHE_BYTES || k === key) break;
+      this.execBytes.delete(k);
+      this.execBytesTotal -= v.bytes.length;
+    }
+  }
+
   /** Opens an object found by lookup (permissions already checked). */
   openLoc(t: FsTask, loc: Loc, a: Attr, flags: number, path: string): OpenFile | number {
     let f: OpenFile | number;
@@ -410,6 +433,19 @@ export class Vfs {
     if (f === undefined) return -EACCES;
     if (typeof f === 'number') return f;
     if (obj !== null) { bindFile(f, hub!, obj); hub!.open(obj, t, f, true); }
+    const mtimeMs = a.mtime.sec * 1000 + Math.floor(a.mtime.nsec / 1e6);
+    const identity = { dev: loc.inode.sb.dev, ino: loc.inode.ino, size: a.size, mtimeMs };
+    // The same unchanged file exec'd again (BusyBox, once per applet run): its bytes are known.
+    // Only when no fsnotify watch sees the file, whose reads it would report.
+    const cacheKey = `${identity.dev}:${identity.ino}`;
+    const stamp = `${a.size}:${a.mtime.sec}.${a.mtime.nsec}:${a.ctime.sec}.${a.ctime.nsec}`;
+    if (obj === null) {
+      const hit = this.execBytes.get(cacheKey);
+      if (hit !== undefined && hit.stamp === stamp) {
+        f.put(t);
+        return { bytes: hit.bytes, identity, guestPath: this.foundPath(t, found) };
+      }
+    }
     try {
       const chunks: Uint8Array[] = [];
       let total = 0;
@@ -423,8 +459,8 @@ export class Vfs {
       }
       const bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(total);
       if (chunks.length !== 1) { let o = 0; for (const c of chunks) { bytes.set(c, o); o += c.length; } }
-      const mtimeMs = a.mtime.sec * 1000 + Math.floor(a.mtime.nsec / 1e6);
-      return { bytes, identity: { dev: loc.inode.sb.dev, ino: loc.inode.ino, size: total, mtimeMs }, guestPath: this.foundPath(t, found) };
+      if (total === a.size) this.rememberExec(cacheKey, stamp, bytes);
+      return { bytes, identity: { ...identity, size: total }, guestPath: this.foundPath(t, found) };
     } finally {
       f.put(t);
     }
