@@ -46,6 +46,12 @@ export interface FsNotifyHooks {
     by: NotifyTask | null, replaced?: { obj: FsObject; gone: boolean }): number;
   permission(what: 'open' | 'exec' | 'access', obj: FsObject, by: NotifyTask, file?: OpenFile): PermDecision;
   isSilent(file: OpenFile): boolean;
+  /**
+   * No inotify or fanotify group exists: no event can be seen and no
+   * permission asked, so the per-read and per-write hooks return at once.
+   * (Files are still bound at open: a watch added later sees them.)
+   */
+  readonly idle: boolean;
 }
 
 /** Where the guest reached an object from (for the events its parent's watches get). */
@@ -76,7 +82,7 @@ export function bindFile(f: OpenFile, hub: FsNotifyHooks, obj: FsObject): void {
 
 function live(f: OpenFile): Bound | undefined {
   const b = bound.get(f);
-  return b === undefined || b.hub.isSilent(f) ? undefined : b;
+  return b === undefined || b.hub.idle || b.hub.isSilent(f) ? undefined : b;
 }
 
 export function notifyAccess(t: FsTask, f: OpenFile): void { const b = live(f); b?.hub.access(b.obj, t, f); }
@@ -103,7 +109,7 @@ export function boundObj(f: OpenFile): FsObject | undefined { return bound.get(f
  * while one is deciding (the retried call asks again).
  */
 export function askPermission(t: FsTask, hub: FsNotifyHooks | null, what: 'open' | 'exec' | 'access', obj: FsObject, f?: OpenFile): number {
-  if (hub === null) return 0;
+  if (hub === null || hub.idle) return 0;
   const d = hub.permission(what, obj, t, f);
   if (d === 'allow') return 0;
   if (d === 'deny') return -EPERM;

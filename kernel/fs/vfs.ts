@@ -436,10 +436,10 @@ export class Vfs {
     const mtimeMs = a.mtime.sec * 1000 + Math.floor(a.mtime.nsec / 1e6);
     const identity = { dev: loc.inode.sb.dev, ino: loc.inode.ino, size: a.size, mtimeMs };
     // The same unchanged file exec'd again (BusyBox, once per applet run): its bytes are known.
-    // Only when no fsnotify watch sees the file, whose reads it would report.
+    // Only when no fsnotify group could see the reads it saves.
     const cacheKey = `${identity.dev}:${identity.ino}`;
     const stamp = `${a.size}:${a.mtime.sec}.${a.mtime.nsec}:${a.ctime.sec}.${a.ctime.nsec}`;
-    if (obj === null) {
+    if (hub === null || hub.idle) {
       const hit = this.execBytes.get(cacheKey);
       if (hit !== undefined && hit.stamp === stamp) {
         f.put(t);

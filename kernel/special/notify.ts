@@ -141,6 +141,8 @@ export class Fsnotify {
   private readonly perms = new Map<NotifyTask, PermState>();
   /** Groups holding marks (unmount looks through them). */
   private readonly groups = new Set<NotifyGroup>();
+  /** No group: nothing to report to (FsNotifyHooks.idle). */
+  get idle(): boolean { return this.groups.size === 0; }
   private cookie = 0;
 
   // ---- marks (for inotify and fanotify) ----
