@@ -11,7 +11,7 @@ import { Block, CodeCache, interpret } from './block.js';
 import { BlockDecoder } from './decode.js';
 import { compileBlock } from './compile.js';
 import { addTemplate, relocatedBlock } from './templates.js';
-import { rflags } from './flags.js';
+import { F_EAGER, rflags } from './flags.js';
 import { ExitReason, SIGSEGV } from './exit.js';
 import type { CpuContext } from './context.js';
 import type { GuestMemory } from './memory.js';
@@ -21,6 +21,9 @@ import './ops/index.js';
 
 /** Execution tiers: the reference interpreter, or blocks compiled to JavaScript once hot. */
 export type Tier = 'interp' | 'compiled';
+
+/** Cpu.gate's answers. */
+export const GATE_DEFER = 0, GATE_CONTINUE = 1, GATE_EXIT = 2;
 
 /** Runs of a block before the compiled tier turns it into a function. */
 const HOT = 4;
@@ -46,6 +49,16 @@ export class Cpu {
    */
   private resumeBlock: Block | null = null;
   private resumeRip = -1;
+  /**
+   * The kernel's gate, called inside run() when control reaches page 0, with
+   * ctx fully written back (rip, flags, retired counts). It returns
+   * GATE_CONTINUE when the call is done and user code can go on at ctx.rip
+   * without the scheduler, GATE_EXIT when it was done but run() must return
+   * (ExitReason.GateDone), GATE_DEFER when it did nothing (ExitReason.Gate).
+   * Without it every gate entry leaves run(): the in-process kernel's call
+   * is then as dear as a trap.
+   */
+  gate: ((ctx: CpuContext) => number) | null = null;
 
   constructor(mem: GuestMemory) {
     this.mem = mem;
@@ -72,6 +85,33 @@ export class Cpu {
         // zpoline trampoline: the nops from rip to the gate, then the gate.
         if (rip <= GATE_ADDRESS) retired += GATE_ADDRESS - rip;
         rip = GATE_ADDRESS;
+        const gate = this.gate;
+        if (gate !== null) {
+          ctx.rip = rip;
+          ctx.setRflagsRaw(rflags(c));
+          ctx.retired += retired;
+          this.retiredTotal += retired;
+          budget -= retired;
+          retired = 0;
+          const g = gate(ctx);
+          if (g === GATE_CONTINUE) {
+            // A handler may have changed the registers' flags (never under GATE_CONTINUE today, but cheap to honour).
+            c.flags = ctx.getRflags();
+            c.fop = F_EAGER;
+            c.tscRun = this.retiredTotal;
+            rip = ctx.rip;
+            // The block after the call is the caller's chained successor.
+            if (prev !== null && rip !== prev.end) prev = null;
+            continue;
+          }
+          if (g === GATE_EXIT) {
+            rip = ctx.rip;
+            reason = ExitReason.GateDone;
+            this.resumeRip = rip;
+            this.resumeBlock = prev !== null && prev.end === rip ? prev : null;
+            break;
+          }
+        }
         reason = ExitReason.Gate;
         // The kernel returns to the instruction after the call (when a call brought control here).
         this.resumeRip = prev !== null ? prev.end : -1;
@@ -114,7 +154,7 @@ export class Cpu {
       prev = b;
     }
     ctx.rip = rip;
-    ctx.setRflagsRaw(rflags(c));
+    if (reason !== ExitReason.GateDone) ctx.setRflagsRaw(rflags(c));
     ctx.retired += retired;
     this.retiredTotal += retired;
     return reason;

@@ -10,6 +10,13 @@ export const enum ExitReason {
   Budget = 4,
   /** `hlt` executed (privileged in user mode on hardware; here it stops the slice). */
   Halt = 5,
+  /**
+   * The gate was reached and Cpu.gate dispatched the call inside run(), but
+   * the return to user mode needs the scheduler (a signal to deliver, the
+   * task sleeps or ended, another task should run): rip is where the call
+   * left it.
+   */
+  GateDone = 6,
 }
 
 /** Linux signal numbers the CPU can raise. */

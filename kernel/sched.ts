@@ -6,6 +6,8 @@
  * (timers, host I/O) instead of spinning.
  */
 import { ExitReason } from '../cpu/exit.js';
+import { GATE_CONTINUE, GATE_DEFER, GATE_EXIT } from '../cpu/cpu.js';
+import type { CpuContext } from '../cpu/context.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 import { TaskState } from './task.js';
@@ -35,6 +37,23 @@ export class Scheduler {
   private sliceStimeNs = 0;
 
   constructor(private readonly k: Kernel) {}
+
+  /**
+   * Cpu.gate: the zpoline call handled inside the CPU's run loop. The call is
+   * dispatched as runSlice would; user code goes on without leaving the CPU
+   * only when runSlice would have nothing else to do: the task is still the
+   * running one, runnable, on its own registers, with no call left to retry,
+   * no signal or stop to handle, and no reason to end the slice.
+   */
+  private readonly gateHook = (ctx: CpuContext): number => {
+    const t = this.current;
+    if (t === null || t.ctx !== ctx) return GATE_DEFER;
+    this.k.syscalls.enterGate(t);
+    if (this.current !== t || t.state !== TaskState.Runnable || t.call !== null || t.regs !== ctx || t.ctx !== ctx ||
+      this.yieldNow || this.k.finished || !this.quietReturn(t)) return GATE_EXIT;
+    t.origRax = -1;
+    return GATE_CONTINUE;
+  };
 
   enqueue(t: Task): void {
     if (this.queued.has(t) || t.state !== TaskState.Runnable) return;
@@ -159,12 +178,15 @@ export class Scheduler {
       const ctx = t.ctx;
       const cpu = this.k.cpu;
       const syscalls = this.k.syscalls;
+      cpu.gate = this.gateHook;
       while (budget > 0) {
         const before = ctx.retired;
         const reason = cpu.run(ctx, budget);
         budget -= ctx.retired - before;
         if (reason === ExitReason.Gate) {
           syscalls.enterGate(t);
+        } else if (reason === ExitReason.GateDone) {
+          // Dispatched inside cpu.run (gateHook): only the return to user mode is left.
         } else if (reason === ExitReason.SyscallTrap) {
           syscalls.enterTrap(t);
         } else if (reason === ExitReason.Fault) {

@@ -94,7 +94,9 @@ export class Dispatcher {
     // As `syscall` leaves them.
     g[2 * RCX] = retLo;
     g[2 * RCX + 1] = retHi;
-    c.setReg(R11, c.getRflags());
+    // RFLAGS fits in the low half.
+    g[2 * R11] = c.getRflags();
+    g[2 * R11 + 1] = 0;
     this.enter(t);
   }
 
