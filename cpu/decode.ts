@@ -15,9 +15,10 @@ import { fault } from './access.js';
 import { eaAddr32, eaBase, eaBaseIndex, eaDisp, eaIndex, eaNone, withSegment } from './ea.js';
 import {
   Insn, K_BRANCH, K_IMM, K_MEM, K_MMX, K_OTHER, K_REG, K_SEG, K_ST, K_STR, K_XMM,
-  SEG_FS, SEG_GS, SEG_NONE, type Exec,
+  SEG_FS, SEG_GS, SEG_NONE, FLOW_NEXT, type Exec,
 } from './insn.js';
 import { builderFor } from './registry.js';
+import { isDirectJmp, jmpFollowed } from './ops/control.js';
 import { SIGILL, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR } from './exit.js';
 import { PERM_X } from './memory.js';
 
@@ -57,6 +58,8 @@ const CONDITIONAL_FLAGS = new Set<number>([
 
 /** Instructions per block at most (the budget may overshoot by at most one block). */
 export const MAX_BLOCK_INSNS = 64;
+/** The farthest forward a direct jmp inside a block is followed (bytes skipped). */
+const FOLLOW_JMP_BYTES = 512;
 /** Bytes copied into iced per decoder window. */
 const WINDOW = 1024;
 
@@ -156,6 +159,16 @@ export class BlockDecoder {
       insns.push(i);
       pos = i.next;
       if (this.pinned) { relocatable = false; this.pinned = false; }
+      if (isDirectJmp(i) && i.target >= pos && i.target - pos <= FOLLOW_JMP_BYTES && (i.target >>> 12) === (addr >>> 12)) {
+        // A short forward jmp on the block's page: the block goes on at its target (the bytes between
+        // are skipped, but still part of [addr, end), which templates and invalidation cover).
+        i.fn = jmpFollowed;
+        i.flow = FLOW_NEXT;
+        pos = i.target;
+        // Relative operands are decoded against the decoder's ip, which does not follow its position.
+        if (pos - this.wbase < this.wlen) this.decoder!.ip = BigInt(pos - this.wbase);
+        continue;
+      }
       if (ins.code === Code.INVALID || i.fn === NOT_IMPLEMENTED || ins.flowControl !== FlowControl.Next) {
         // A block goes on past a forward jcc (a side exit when taken; mostly not taken, as
         // static prediction has it) and ends at a backward one, mostly a loop's back edge

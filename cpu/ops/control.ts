@@ -42,6 +42,13 @@ function callTo(c: Core, i: Insn, target: number): void {
 // ---- jmp / jcc ----
 
 const jmpRel: Exec = (c, i) => { c.rip = i.target; };
+/**
+ * A direct jmp the decoder followed (decode.ts): its target is the next
+ * instruction of the same block, so it does nothing but retire.
+ */
+export const jmpFollowed: Exec = () => {};
+/** Whether i is a direct jmp (the decoder may follow it). */
+export const isDirectJmp = (i: Insn): boolean => i.fn === jmpRel;
 const jmpR: Exec = (c, i) => { const r = c.r; c.rip = checkTarget(c, (r[i.a] >>> 0) + r[i.a + 1] * TWO32); };
 const jmpM: Exec = (c, i) => { const lo = ld64(c, i.ea(c, i)); c.rip = checkTarget(c, (lo >>> 0) + c.hi * TWO32); };
 def(codes('Jmp_rel8_64', 'Jmp_rel32_64'), (i) => { i.mayFault = false; i.writes = false; return jmpRel; });
@@ -124,6 +131,7 @@ def(codes('Jecxz_rel8_64'), buildCount(jrcxz, 4));
 // ---- compiled-tier emitters ----
 
 emit(jmpRel, (i, g) => `c.rip = ${g.abs(i.target)};\n`);
+emit(jmpFollowed, () => '');
 emit(jcc, (i, g) => {
   const taken = condSource(i.op, g), t = g.abs(i.target);
   // Inside the block: a side exit. Last, back to the block's start in a loop block: round again.
