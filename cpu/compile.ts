@@ -23,6 +23,8 @@ import { Gen, HELPER_NAMES, emitterFor } from './emit.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF } from './flags.js';
+import { isJcc } from './ops/control.js';
+import iced from 'iced-x86';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
   ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,
@@ -59,17 +61,53 @@ function sideLive(b: Block, lookup: BlockLookup): number[] {
   });
 }
 
-/** Backward liveness: dead[k] = no reader can see the flags instruction k writes. */
-function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[]): boolean[] {
+/**
+ * Backward liveness: dead[k] = no reader can see the flags instruction k
+ * writes. A jcc that skips forward inside the block (skipTo) also sees what
+ * is live where it lands.
+ */
+function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[], skipTo: number[]): boolean[] {
   const dead: boolean[] = new Array(ins.length);
+  const liveAt: number[] = new Array(ins.length);
   let live = out;
   for (let k = ins.length - 1; k >= 0; k--) {
     const i = ins[k];
-    live |= side[k];
+    live |= skipTo[k] > 0 ? liveAt[skipTo[k]] : side[k];
     dead[k] = i.fmod !== 0 && i.fkill === i.fmod && (i.fkill & live) === 0;
     live = (live & ~i.fkill) | (lazyRead[k] ? i.fread : 0);
+    liveAt[k] = live;
   }
   return dead;
+}
+
+const RDTSC = iced.Code.Rdtsc;
+
+/**
+ * Per instruction, the index a forward jcc inside the block lands on when
+ * its target is a later instruction of the same block (-1 otherwise): the
+ * compiled block then skips the instructions between (`if (!taken) {...}`)
+ * instead of leaving through a side exit. Ranges must nest. None in a block
+ * with rdtsc, which reads the count from its index.
+ */
+function skipTargets(b: Block): number[] {
+  const ins = b.insns;
+  const n = ins.length;
+  const to: number[] = new Array(n).fill(-1);
+  if (ins.some((i) => i.code === RDTSC)) return to;
+  const index = new Map<number, number>();
+  ins.forEach((i, k) => index.set(i.addr, k));
+  const open: number[] = [];
+  for (let k = 0; k < n - 1; k++) {
+    while (open.length > 0 && open[open.length - 1] <= k) open.pop();
+    const i = ins[k];
+    if (!isJcc(i) || i.target <= i.addr) continue;
+    const j = index.get(i.target);
+    if (j === undefined || j <= k + 1) continue;
+    if (open.length > 0 && j > open[open.length - 1]) continue;
+    to[k] = j;
+    open.push(j);
+  }
+  return to;
 }
 
 /** The views emitted code may use, as `name = expression` (see emit.ts). */
@@ -89,7 +127,7 @@ function prologue(body: string): string {
 
 interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[] }
 
-function emitBlock(b: Block, dead: boolean[]): Emitted {
+function emitBlock(b: Block, dead: boolean[], skipTo: number[]): Emitted {
   const ins = b.insns;
   const n = ins.length;
   const params: string[] = [...HELPER_NAMES];
@@ -99,10 +137,20 @@ function emitBlock(b: Block, dead: boolean[]): Emitted {
   g.base = b.addr;
   g.n = n;
   g.loop = isLoop(b);
+  g.skips = skipTo.some((j) => j > 0);
+  // Skipped ranges still open (their end indices, innermost last).
+  const open: number[] = [];
   let body = '';
   for (let k = 0; k < n; k++) {
     const i = ins[k];
+    while (open.length > 0 && open[open.length - 1] === k) {
+      open.pop();
+      body += '}\n';
+      // Two paths join here: no flag source's locals are in scope for both.
+      g.flags = null;
+    }
     g.k = k;
+    g.skipTo = skipTo[k];
     g.flagsDead = dead[k];
     g.stored = false;
     g.self = false;
@@ -124,12 +172,18 @@ function emitBlock(b: Block, dead: boolean[]): Emitted {
       args.push(i, i.fn);
     }
     body += `// ${k}: +${i.addr - b.addr}\n${code}`;
+    if (skipTo[k] > 0) open.push(skipTo[k]);
     if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(i.next)}; ${g.ret(k + 1)} }\n`;
   }
   body += `c.stop = 0;\n${g.ret(n)}`;
   if (g.loop) {
-    // A fault in a later round: the run loop adds the rounds before it (c.loopDone).
-    body = `let done = 0;\ntry {\nfor (;;) {\n${body}\n}\n} catch (e) { c.loopDone = done; throw e; }`;
+    // A fault in a later round: the run loop adds the rounds before it (c.loopDone), less what this round skipped.
+    body = g.skips
+      ? `let done = 0, sk = 0;\ntry {\nfor (;;) {\nsk = 0;\n${body}\n}\n} catch (e) { c.loopDone = done - sk; throw e; }`
+      : `let done = 0;\ntry {\nfor (;;) {\n${body}\n}\n} catch (e) { c.loopDone = done; throw e; }`;
+  } else if (g.skips) {
+    // c.k is the faulting instruction's index; the instructions skipped before it did not retire.
+    body = `let sk = 0;\ntry {\n${body}\n} catch (e) { c.loopDone = -sk; throw e; }`;
   }
   return { body, params, args, lazyRead };
 }
@@ -148,9 +202,10 @@ function isLoop(b: Block): boolean {
 export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
   const out = liveOut(b, lookup);
   const side = sideLive(b, lookup);
+  const skipTo = skipTargets(b);
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
-  const first = emitBlock(b, deadFlags(b.insns, out, side, b.insns.map((i) => i.fread !== 0)));
-  const emitted = emitBlock(b, deadFlags(b.insns, out, side, first.lazyRead));
+  const first = emitBlock(b, deadFlags(b.insns, out, side, b.insns.map((i) => i.fread !== 0), skipTo), skipTo);
+  const emitted = emitBlock(b, deadFlags(b.insns, out, side, first.lazyRead, skipTo), skipTo);
   const { params, args } = emitted;
   const body = prologue(emitted.body) + emitted.body;
   // No absolute address in the source (see Gen.base): the same code at another page-aligned base

@@ -67,9 +67,22 @@ export class Gen {
   /** Set when this instruction's condition was evaluated from a previous instruction's locals (fusion). */
   fused = false;
 
+  /**
+   * The block has forward jccs that skip instructions inside it (compile.ts):
+   * the local `sk` counts the instructions skipped so far (this round).
+   */
+  skips = false;
+  /** For a jcc that skips inside the block: the index it lands on (-1: none). */
+  skipTo = -1;
+
+  /** JS expression of the instructions retired in this round when `count` of them have been passed. */
+  count(count: number): string {
+    return this.skips ? `(${count} - sk)` : `${count}`;
+  }
+
   /** `return` of `count` instructions retired in this round (plus the earlier rounds of a loop). */
   ret(count: number): string {
-    return this.loop ? `return done + ${count};` : `return ${count};`;
+    return this.loop ? `return done + ${this.count(count)};` : `return ${this.count(count)};`;
   }
 
   /** A call of the instruction's own handler (for slow paths the emitted code does not cover). */

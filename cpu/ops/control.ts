@@ -60,6 +60,8 @@ def(codes('Jmp_rm64'), (i) => {
 
 // Taken, it ends the block here even inside one (c.stop = 2, block.ts).
 const jcc: Exec = (c, i) => { if (cond(c, i.op)) { c.rip = i.target; c.stop = 2; } };
+/** Whether i is a jcc (its emitter can skip forward inside a compiled block). */
+export const isJcc = (i: Insn): boolean => i.fn === jcc;
 CC_NAMES.forEach((n, cc) => {
   def(codes(`J${n}_rel8_64`, `J${n}_rel32_64`), (i) => {
     i.op = cc;
@@ -134,9 +136,11 @@ emit(jmpRel, (i, g) => `c.rip = ${g.abs(i.target)};\n`);
 emit(jmpFollowed, () => '');
 emit(jcc, (i, g) => {
   const taken = condSource(i.op, g), t = g.abs(i.target);
+  // Forward to a later instruction of the block: skip to it (the brace closes there, compile.ts).
+  if (g.skipTo > 0) return `if (${taken}) sk += ${g.skipTo - g.k - 1};\nelse {\n`;
   // Inside the block: a side exit. Last, back to the block's start in a loop block: round again.
   if (g.k < g.n - 1) return `if (${taken}) { c.rip = ${t}; ${g.ret(g.k + 1)} }\n`;
-  if (g.loop) return `if (${taken}) { done += ${g.n}; c.tscBase += ${g.n}; if (done < c.left) continue; c.rip = ${t}; return done; }\n`;
+  if (g.loop) return `if (${taken}) { done += ${g.count(g.n)}; c.tscBase += ${g.count(g.n)}; if (done < c.left) continue; c.rip = ${t}; return done; }\n`;
   return `if (${taken}) c.rip = ${t};\n`;
 });
 emit(jmpR, (i, g) => {
