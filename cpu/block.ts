@@ -35,10 +35,13 @@ export class Block {
     readonly end: number,
     readonly insns: Insn[],
     public exec: BlockExec,
+    /** The block's bytes are [lo, hi) (wider than [addr, end) when it follows a jmp or call, decode.ts). */
+    lo = addr,
+    hi = end,
   ) {
     this.n = insns.length;
-    this.firstPage = addr >>> 12;
-    this.lastPage = (end - 1) >>> 12;
+    this.firstPage = lo >>> 12;
+    this.lastPage = (hi - 1) >>> 12;
   }
 }
 
@@ -69,7 +72,8 @@ export const interpret: BlockExec = (c: Core, b: Block): number => {
     c.k = k;
     i.fn(c, i);
     if (c.stop !== 0) {
-      if (c.stop === 1 && k < n - 1) c.rip = i.next;
+      // Execution goes on with the block's next instruction (past a followed call, the callee's first).
+      if (c.stop === 1 && k < n - 1) c.rip = ins[k + 1].addr;
       c.stop = 0;
       return k + 1;
     }

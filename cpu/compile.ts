@@ -173,7 +173,7 @@ function emitBlock(b: Block, dead: boolean[], skipTo: number[]): Emitted {
     }
     body += `// ${k}: +${i.addr - b.addr}\n${code}`;
     if (skipTo[k] > 0) open.push(skipTo[k]);
-    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(i.next)}; ${g.ret(k + 1)} }\n`;
+    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[k + 1].addr)}; ${g.ret(k + 1)} }\n`;
   }
   body += `c.stop = 0;\n${g.ret(n)}`;
   if (g.loop) {

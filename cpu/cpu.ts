@@ -162,9 +162,10 @@ export class Cpu {
 
   /** Decodes the block at rip (or relocates a template of its bytes); on a fetch fault records it on ctx and returns null. */
   private build(rip: number, ctx: CpuContext): Block | null {
-    const r = relocatedBlock(this.mem, rip);
+    // Templates are made with branches followed (the default); a Cpu that does not follow them decodes everything.
+    const r = this.decoder.follow ? relocatedBlock(this.mem, rip) : null;
     if (r !== null) {
-      const b = new Block(rip, r.end, r.insns, interpret);
+      const b = new Block(rip, r.end, r.insns, interpret, r.lo, r.hi);
       this.cache.add(b);
       return b;
     }
@@ -176,12 +177,16 @@ export class Cpu {
       ctx.faultDetail = `instruction fetch at 0x${d.fetchFault.addr.toString(16)}`;
       return null;
     }
-    const b = new Block(rip, d.end, d.insns, interpret);
+    const b = new Block(rip, d.end, d.insns, interpret, d.lo, d.hi);
     this.cache.add(b);
     this.decodedBlocks++;
-    if (d.relocatable) addTemplate(this.mem, rip, d.end, d.insns);
+    if (d.relocatable && this.decoder.follow) addTemplate(this.mem, rip, d.lo, d.hi, d.end, d.insns);
     return b;
   }
+
+  /** Whether new blocks follow short direct jmps and calls on their page (decode.ts); tests of single instructions turn it off. */
+  get followBranches(): boolean { return this.decoder.follow; }
+  set followBranches(v: boolean) { this.decoder.follow = v; }
 
   /** Drops decoded code overlapping [addr, addr+len) (exec, munmap, lazy rewrite). */
   invalidate(addr: number, len: number): void {

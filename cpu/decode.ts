@@ -18,7 +18,7 @@ import {
   SEG_FS, SEG_GS, SEG_NONE, FLOW_NEXT, type Exec,
 } from './insn.js';
 import { builderFor } from './registry.js';
-import { isDirectJmp, jmpFollowed } from './ops/control.js';
+import { callFollowed, isDirectCall, isDirectJmp, jmpFollowed } from './ops/control.js';
 import { SIGILL, ILL_ILLOPN, SEGV_ACCERR, SEGV_MAPERR } from './exit.js';
 import { PERM_X } from './memory.js';
 
@@ -84,6 +84,13 @@ export interface DecodedBlock {
   insns: Insn[];
   /** Address after the last instruction. */
   end: number;
+  /**
+   * The block's bytes lie in [lo, hi): from its start to its end, unless a
+   * followed call took it to code before the start, or a followed call or
+   * jmp left bytes after the end behind.
+   */
+  lo: number;
+  hi: number;
   /** Set when the first instruction cannot be fetched. */
   fetchFault: { addr: number; code: number } | null;
   /**
@@ -103,6 +110,13 @@ export class BlockDecoder {
   private wlen = 0;
   /** Set by convert() for an instruction tied to its address (see DecodedBlock.relocatable). */
   private pinned = false;
+
+  /**
+   * Follow short forward jmps and calls on the block's page (see decodeBlock).
+   * Off, every branch ends its block: the differential harness runs one
+   * instruction per run() and relies on that.
+   */
+  follow = true;
 
   constructor(private readonly core: Core) {}
 
@@ -129,9 +143,12 @@ export class BlockDecoder {
     const insns: Insn[] = [];
     const mem = this.core.mem;
     if (!(addr >= 0 && addr < mem.size) || (mem.perm[addr >>> 12] & PERM_X) === 0) {
-      return { insns, end: addr, fetchFault: { addr, code: fetchCode(this.core, addr) }, relocatable: false };
+      return { insns, end: addr, lo: addr, hi: addr, fetchFault: { addr, code: fetchCode(this.core, addr) }, relocatable: false };
     }
     let pos = addr;
+    let lo = addr, hi = addr;
+    // Instruction addresses decoded so far, once a call is followed (a call back into the block is not).
+    let seen: Set<number> | null = null;
     let relocatable = true;
     this.pinned = false;
     this.openWindow(pos);
@@ -149,7 +166,7 @@ export class BlockDecoder {
         // The instruction runs into a page that cannot be fetched (or past RAM).
         if (insns.length === 0) {
           const bad = this.wbase + this.wlen;
-          return { insns, end: pos, fetchFault: { addr: bad, code: fetchCode(this.core, bad) }, relocatable: false };
+          return { insns, end: pos, lo, hi: Math.max(hi, pos), fetchFault: { addr: bad, code: fetchCode(this.core, bad) }, relocatable: false };
         }
         relocatable = false;
         break;
@@ -158,17 +175,31 @@ export class BlockDecoder {
       i.idx = insns.length;
       insns.push(i);
       pos = i.next;
+      if (pos > hi) hi = pos;
       if (this.pinned) { relocatable = false; this.pinned = false; }
-      if (isDirectJmp(i) && i.target >= pos && i.target - pos <= FOLLOW_JMP_BYTES && (i.target >>> 12) === (addr >>> 12)) {
+      if (this.follow && isDirectJmp(i) && i.target >= pos && i.target - pos <= FOLLOW_JMP_BYTES && (i.target >>> 12) === (addr >>> 12)) {
         // A short forward jmp on the block's page: the block goes on at its target (the bytes between
         // are skipped, but still part of [addr, end), which templates and invalidation cover).
         i.fn = jmpFollowed;
         i.flow = FLOW_NEXT;
         pos = i.target;
-        // Relative operands are decoded against the decoder's ip, which does not follow its position.
-        if (pos - this.wbase < this.wlen) this.decoder!.ip = BigInt(pos - this.wbase);
+        this.seek(pos);
         continue;
       }
+      if (this.follow && isDirectCall(i) && (i.target >>> 12) === (addr >>> 12) && i.target !== addr && insns.length < MAX_BLOCK_INSNS - 8) {
+        // A call to code on the block's page: the block goes on with the callee (the call only pushes),
+        // unless the callee is code the block already holds.
+        if (seen === null) seen = new Set(insns.map((x) => x.addr));
+        if (!seen.has(i.target)) {
+          i.fn = callFollowed;
+          i.flow = FLOW_NEXT;
+          pos = i.target;
+          if (pos < lo) lo = pos;
+          this.seek(pos);
+          continue;
+        }
+      }
+      if (seen !== null) seen.add(i.addr);
       if (ins.code === Code.INVALID || i.fn === NOT_IMPLEMENTED || ins.flowControl !== FlowControl.Next) {
         // A block goes on past a forward jcc (a side exit when taken; mostly not taken, as
         // static prediction has it) and ends at a backward one, mostly a loop's back edge
@@ -176,7 +207,14 @@ export class BlockDecoder {
         if (!ins.isJccShortOrNear || i.target < pos) break;
       }
     }
-    return { insns, end: pos, fetchFault: null, relocatable };
+    return { insns, end: pos, lo, hi, fetchFault: null, relocatable };
+  }
+
+  /** Decoding goes on at pos, away from where the last instruction ended (a followed jmp or call). */
+  private seek(pos: number): void {
+    // Relative operands are decoded against the decoder's ip, which does not follow its position.
+    if (pos >= this.wbase && pos - this.wbase < this.wlen) this.decoder!.ip = BigInt(pos - this.wbase);
+    else this.openWindow(pos);
   }
 
   /** Turns one iced instruction at guest address addr into an Insn with its handler. */

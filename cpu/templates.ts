@@ -24,6 +24,9 @@ import { PERM_X, type GuestMemory } from './memory.js';
 interface Template {
   addr: number;
   end: number;
+  /** The block's bytes, [lo, hi) (decode.ts, DecodedBlock). */
+  lo: number;
+  hi: number;
   bytes: Uint8Array;
   insns: Insn[];
 }
@@ -46,17 +49,18 @@ function keyAt(mem: GuestMemory, addr: number): number {
 
 function sameBytes(mem: GuestMemory, addr: number, t: Template): boolean {
   const n = t.bytes.length;
-  if (addr + n > mem.size) return false;
+  const from = addr + (t.lo - t.addr);
+  if (from < 0 || from + n > mem.size) return false;
   const u8 = mem.u8, b = t.bytes;
-  for (let k = 0; k < n; k++) if (u8[addr + k] !== b[k]) return false;
-  for (let p = addr >>> 12, last = (addr + n - 1) >>> 12; p <= last; p++) {
+  for (let k = 0; k < n; k++) if (u8[from + k] !== b[k]) return false;
+  for (let p = from >>> 12, last = (from + n - 1) >>> 12; p <= last; p++) {
     if ((mem.perm[p] & PERM_X) === 0) return false;
   }
   return true;
 }
 
 /** The instructions of the block at addr relocated from a template of the same bytes, or null. */
-export function relocatedBlock(mem: GuestMemory, addr: number): { insns: Insn[]; end: number } | null {
+export function relocatedBlock(mem: GuestMemory, addr: number): { insns: Insn[]; end: number; lo: number; hi: number } | null {
   const key = keyAt(mem, addr);
   if (key < 0) return null;
   const list = templates.get(key);
@@ -66,19 +70,19 @@ export function relocatedBlock(mem: GuestMemory, addr: number): { insns: Insn[];
     const delta = addr - t.addr;
     const insns = t.insns.map((i) => relocatedInsn(i, delta));
     templateStats.hits++;
-    return { insns, end: t.end + delta };
+    return { insns, end: t.end + delta, lo: t.lo + delta, hi: t.hi + delta };
   }
   return null;
 }
 
 /** Keeps a freshly decoded relocatable block as a template. */
-export function addTemplate(mem: GuestMemory, addr: number, end: number, insns: Insn[]): void {
+export function addTemplate(mem: GuestMemory, addr: number, lo: number, hi: number, end: number, insns: Insn[]): void {
   const key = keyAt(mem, addr);
-  if (key < 0 || end <= addr) return;
+  if (key < 0 || hi <= lo) return;
   let list = templates.get(key);
   if (list === undefined) { list = []; templates.set(key, list); }
   // The originals stay with their block; the template keeps copies nobody runs.
-  list.push({ addr, end, bytes: mem.u8.slice(addr, end), insns: insns.map((i) => relocatedInsn(i, 0)) });
+  list.push({ addr, end, lo, hi, bytes: mem.u8.slice(lo, hi), insns: insns.map((i) => relocatedInsn(i, 0)) });
   templateStats.added++;
   if (++count > MAX_TEMPLATES) {
     for (const [k, l] of templates) {

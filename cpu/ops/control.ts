@@ -74,6 +74,13 @@ CC_NAMES.forEach((n, cc) => {
 // ---- call / ret ----
 
 const callRel: Exec = (c, i) => { callTo(c, i, i.target); };
+/**
+ * A direct call the decoder followed (decode.ts): the block goes on with the
+ * callee, so the call only pushes its return address.
+ */
+export const callFollowed: Exec = (c, i) => { push64(c, i.next | 0, 0); };
+/** Whether i is a direct call (the decoder may follow it). */
+export const isDirectCall = (i: Insn): boolean => i.fn === callRel;
 const callR: Exec = (c, i) => { const r = c.r; callTo(c, i, (r[i.a] >>> 0) + r[i.a + 1] * TWO32); };
 const callM: Exec = (c, i) => { const lo = ld64(c, i.ea(c, i)); callTo(c, i, (lo >>> 0) + c.hi * TWO32); };
 def(codes('Call_rel32_64'), () => callRel);
@@ -157,6 +164,14 @@ function callSource(i: Insn, g: Gen, target: string): string {
     `} else { c.k = ${g.k}; ${g.handler()} }\n`;
 }
 emit(callRel, (i, g) => callSource(i, g, g.abs(i.target)));
+emit(callFollowed, (i, g) => {
+  const sp = g.v('sp');
+  g.stored = true;
+  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+    `if (${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
+    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+});
 emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`));
 /**
  * The target of jmp/call through memory (a PLT's `jmp *GOT(%rip)`, a call

@@ -51,6 +51,8 @@ export class Emulator {
     this.mem.setPerm(CODE_BASE + PAGE, CODE_SIZE - PAGE, PERM_R);
     this.mem.setPerm(DATA_BASE, DATA_SIZE, PERM_R | PERM_W);
     this.cpu = new Cpu(this.mem);
+    // One instruction per run(): a followed call would go on into the page's filler.
+    this.cpu.followBranches = false;
     this.page = thunkPage();
     if (INSN_END !== CODE_BASE + PAGE) throw new Error('layout: the instruction must end at the end of the first code page');
   }

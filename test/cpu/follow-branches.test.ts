@@ -1,12 +1,14 @@
 /**
- * The decoder follows a short forward direct jmp on the block's page: the
- * block goes on at the jmp's target (decode.ts). What runs must not change:
- * exact retired counts, RIP-relative operands decoded after the jump, faults
- * at the right instruction, self-modifying stores, compiled loops.
+ * The decoder follows a short forward direct jmp, and a direct call, to code
+ * on the block's page: the block goes on at the target (decode.ts). What
+ * runs must not change: exact retired counts, RIP-relative operands decoded
+ * after the jump, faults at the right instruction, self-modifying stores,
+ * compiled loops, and a relocated template must cover the callee's bytes.
  */
 import { expect } from 'chai';
 import { Asm, L, CODE_BASE, DATA, m, program, run } from './asm.js';
-import { ExitReason, RAX, RBX, RCX, SIGILL, SIGSEGV } from '../../cpu/index.js';
+import { ExitReason, RAX, RBX, RCX, RSP, SIGILL, SIGSEGV } from '../../cpu/index.js';
+import { STACK_TOP } from './asm.js';
 
 /** iced's BlockEncoder takes a RIP-relative operand's absolute target as its displacement. */
 const rip = (target: number) => m('rip', target);
@@ -108,6 +110,78 @@ for (const tier of ['interp', 'compiled'] as const) {
       expect(back.ctx.getReg(RAX)).to.equal(5);
       expect(back.ctx.retired).to.equal(3);
       expect(back.cpu.cachedBlocks).to.equal(2);
+    });
+  });
+}
+
+/** f: add eax, IMM; ret — then main: mov eax, 1; call f; add eax, 10; ud2. Execution starts at main. */
+function callee(imm: number) {
+  const a = new Asm()
+    .label('f').i('Add_rm32_imm8', 'eax', imm)
+    .i('Retnq')
+    .label('main').i('Mov_r32_imm32', 'eax', 1)
+    .i('Call_rel32_64', L('f'))
+    .i('Add_rm32_imm8', 'eax', 10)
+    .i('Ud2');
+  return { a, main: CODE_BASE + len('Add_rm32_imm8', 'eax', imm) + 1 };
+}
+
+for (const tier of ['interp', 'compiled'] as const) {
+  describe(`followed calls (${tier})`, () => {
+    it('a call back to a function on the page: one block from main through the callee; the return address is pushed', () => {
+      const { a, main } = callee(5);
+      const mc = program(a, tier);
+      mc.ctx.rip = main;
+      mc.mem.writeU32(STACK_TOP - 8, 0xdeadbeef);
+      expect(run(mc)).to.equal(ExitReason.Fault);
+      expect(mc.ctx.faultSignal).to.equal(SIGILL);
+      expect(mc.ctx.getReg(RAX)).to.equal(16);
+      // mov, call, add (f), ret, add
+      expect(mc.ctx.retired).to.equal(5);
+      expect(mc.ctx.getReg(RSP)).to.equal(STACK_TOP);
+      expect(mc.mem.readU32(STACK_TOP - 8)).to.equal(main + 5 + 5);
+      // main..callee's ret, then add; ud2
+      expect(mc.cpu.cachedBlocks).to.equal(2);
+    });
+
+    it('the same caller bytes with another callee are decoded again, not taken from the first one\'s template', () => {
+      for (const imm of [5, 9, 5, 13]) {
+        const { a, main } = callee(imm);
+        const mc = program(a, tier);
+        mc.ctx.rip = main;
+        expect(run(mc)).to.equal(ExitReason.Fault);
+        expect(mc.ctx.getReg(RAX)).to.equal(1 + imm + 10);
+      }
+    });
+
+    it('a push by a followed call that writes the block\'s own page goes on in the callee', () => {
+      const { a, main } = callee(5);
+      const mc = program(a, tier);
+      mc.ctx.rip = main;
+      // The stack is on the code page: the return address is a store to code.
+      mc.ctx.setReg(RSP, CODE_BASE + 0x800);
+      expect(run(mc)).to.equal(ExitReason.Fault);
+      expect(mc.ctx.faultSignal).to.equal(SIGILL);
+      expect(mc.ctx.getReg(RAX)).to.equal(16);
+      expect(mc.ctx.retired).to.equal(5);
+      expect(mc.ctx.getReg(RSP)).to.equal(CODE_BASE + 0x800);
+    });
+
+    it('a loop calling a function on its page: compiled rounds agree with the interpreter', () => {
+      const asm = () => new Asm()
+        .i('Jmp_rel8_64', L('main'))
+        .label('f').i('Add_r32_rm32', 'eax', 'ecx')
+        .i('Retnq')
+        .label('main').i('Mov_r32_imm32', 'ecx', 20)
+        .label('top').i('Call_rel32_64', L('f'))
+        .i('Sub_rm32_imm8', 'ecx', 1)
+        .i('Jne_rel8_64', L('top'))
+        .i('Ud2');
+      const mc = program(asm(), tier);
+      expect(run(mc)).to.equal(ExitReason.Fault);
+      expect(mc.ctx.getReg(RAX)).to.equal((20 * 21) / 2);
+      expect(mc.ctx.retired).to.equal(1 + 1 + 20 * 5);
+      expect(mc.ctx.getReg(RSP)).to.equal(STACK_TOP);
     });
   });
 }
