@@ -15,6 +15,7 @@ import { FPE_INTDIV, SIGFPE } from '../exit.js';
 import { fault } from '../access.js';
 import { parity, setArith } from '../flags.js';
 import { readMem, readReg, regIndex, size0 } from './operands.js';
+import { emit } from '../emit.js';
 
 const TWO32 = 4294967296;
 
@@ -288,4 +289,32 @@ def(codes(
   if (i.nops === 3 && i.k2 !== K_IMM) return null;
   if (i.k1 !== K_REG && i.k1 !== K_MEM) return null;
   return imulN;
+});
+
+// ---- compiled-tier emitters ----
+
+/**
+ * imul r32/r64 with two or three operands when nothing reads its flags (the
+ * common case: CF/OF are its only defined flags): the low half of the
+ * product, inline. 64 bits: the unsigned 32x32 product of the low halves in
+ * 16-bit pieces (every step exact in a double), plus the low 32 bits of the
+ * cross products in the high half; signedness does not change those bits.
+ */
+emit(imulN, (i, g) => {
+  if (!g.flagsDead || (i.x !== 4 && i.x !== 8)) return null;
+  const al = g.v('al'), ah = g.v('ah'), bl = g.v('bl'), bh = g.v('bh');
+  let code: string;
+  if (i.k1 === K_REG) code = `const ${al} = r[${i.b}], ${ah} = r[${i.b + 1}];\n`;
+  else {
+    const a = g.v('a');
+    code = `const ${a} = ${g.addr(i)};\n` + (i.x === 8 ? g.load64(al, ah, a) : g.load(al, a, 4) + `const ${ah} = 0;\n`);
+  }
+  code += i.nops === 3 ? `const ${bl} = ${i.imm | 0}, ${bh} = ${i.immHi | 0};\n` : `const ${bl} = r[${i.a}], ${bh} = r[${i.a + 1}];\n`;
+  if (i.x === 4) return code + `r[${i.a}] = Math.imul(${al}, ${bl}); r[${i.a + 1}] = 0;\n`;
+  const t = g.v('t'), m1 = g.v('m1'), m2 = g.v('m2');
+  return code +
+    `const ${t} = (${al} & 0xffff) * (${bl} & 0xffff), ${m1} = (${al} >>> 16) * (${bl} & 0xffff) + (${t} >>> 16), ` +
+    `${m2} = (${al} & 0xffff) * (${bl} >>> 16) + (${m1} & 0xffff);\n` +
+    `r[${i.a + 1}] = ((${al} >>> 16) * (${bl} >>> 16) + (${m1} >>> 16) + (${m2} >>> 16) + Math.imul(${al}, ${bh}) + Math.imul(${ah}, ${bl})) | 0;\n` +
+    `r[${i.a}] = Math.imul(${al}, ${bl});\n`;
 });

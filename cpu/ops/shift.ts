@@ -265,8 +265,57 @@ emit(shr32ri, (i, g) => {
   return `const ${x} = r[${i.a}], ${v} = (${x} >>> ${n}) | 0;\nr[${i.a}] = ${v}; r[${i.a + 1}] = 0;\n` +
     g.setFlags(KF_SHR, 2, x, '0', v, '0', '0', '0', `(${x} >>> ${n - 1}) & 1`);
 });
+/**
+ * shl/shr/sar of a 32- or 64-bit register by cl. A masked count of 0 changes
+ * no flags (and, for 32 bits, only clears the high half), so the lazy-flag
+ * stores sit inside the count test and no later jcc fuses with them.
+ */
+function shiftClSource(i: Insn, g: Gen): string | null {
+  const op = i.op;
+  if (op !== SHL && op !== SHR && op !== SAR) return null;
+  const n = g.v('n'), lo = g.v('lo'), hi = g.v('hi'), vl = g.v('vl'), vh = g.v('vh'), cf = g.v('cf');
+  const kind = op === SHL ? KF_SHL : op === SHR ? KF_SHR : KF_SAR;
+  if (i.x === 4) {
+    const v = op === SHL ? `${lo} << ${n}` : op === SHR ? `(${lo} >>> ${n}) | 0` : `${lo} >> ${n}`;
+    const c1 = op === SHL ? `(${lo} >>> (32 - ${n})) & 1` : op === SHR ? `(${lo} >>> (${n} - 1)) & 1` : `(${lo} >> (${n} - 1)) & 1`;
+    return `const ${n} = r[2] & 31;
+` +
+      `if (${n} !== 0) { const ${lo} = r[${i.a}], ${vl} = ${v}; r[${i.a}] = ${vl}; ` +
+      `c.fop = ${kind * 4 + 2}; c.fa = ${lo}; c.fr = ${vl}; c.fc = ${c1}; }
+` +
+      `r[${i.a + 1}] = 0;
+`;
+  }
+  // 64 bits: count 1..63 on two halves; cf is bit (64 - n) for shl, bit (n - 1) otherwise.
+  const bit = (b: string) => `(${b} < 32 ? (${lo} >>> ${b}) & 1 : (${hi} >>> (${b} - 32)) & 1)`;
+  let val: string;
+  if (op === SHL) {
+    val = `if (${n} < 32) { ${vl} = ${lo} << ${n}; ${vh} = (${hi} << ${n}) | (${lo} >>> (32 - ${n})); } else { ${vl} = 0; ${vh} = ${lo} << (${n} - 32); }`;
+  } else if (op === SHR) {
+    val = `if (${n} < 32) { ${vl} = (${lo} >>> ${n}) | (${hi} << (32 - ${n})); ${vh} = ${hi} >>> ${n}; } else { ${vl} = ${hi} >>> (${n} - 32); ${vh} = 0; }`;
+  } else {
+    val = `if (${n} < 32) { ${vl} = (${lo} >>> ${n}) | (${hi} << (32 - ${n})); ${vh} = ${hi} >> ${n}; } else { ${vl} = ${hi} >> (${n} - 32); ${vh} = ${hi} >> 31; }`;
+  }
+  return `const ${n} = r[2] & 63;
+` +
+    `if (${n} !== 0) {
+` +
+    `  const ${lo} = r[${i.a}], ${hi} = r[${i.a + 1}], ${cf} = ${bit(op === SHL ? `(64 - ${n})` : `(${n} - 1)`)};
+` +
+    `  let ${vl}, ${vh};
+  ${val}
+` +
+    `  ${vl} |= 0; ${vh} |= 0; r[${i.a}] = ${vl}; r[${i.a + 1}] = ${vh};
+` +
+    `  c.fop = ${kind * 4 + 3}; c.fa = ${lo}; c.fr = ${vl}; c.fc = ${cf}; c.fah = ${hi}; c.frh = ${vh};
+` +
+    `}
+`;
+}
+
 /** 64-bit register shifts and rotates by an immediate; rotates only when their flags are dead. */
 emit(shiftRm, (i, g) => {
+  if (i.k0 === K_REG && i.b < 0 && (i.x === 4 || i.x === 8)) return shiftClSource(i, g);
   if (i.k0 !== K_REG || i.b < 0 || i.x !== 8) return null;
   const n = i.b & 63;
   if (n === 0) return '';
