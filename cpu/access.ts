@@ -47,9 +47,9 @@ export function gpFault(c: Core, detail: string): never {
 /** A store touched a page holding decoded code: drop it and leave the block after this instruction. */
 function codeWrite(c: Core, a: number, n: number): void {
   c.stop = 1;
-  c.mem.onCodeWrite?.(a >>> 12);
+  c.mem.pageWritten(a >>> 12);
   const last = (a + n - 1) >>> 12;
-  if (last !== a >>> 12) c.mem.onCodeWrite?.(last);
+  if (last !== a >>> 12) c.mem.pageWritten(last);
 }
 
 /** Checks a read of n bytes at a; returns a. */

@@ -85,7 +85,8 @@ export class CodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly pages = new Map<number, Block[]>();
 
-  constructor(private readonly codePages: Uint8Array) {}
+  /** placed: GuestMemory.placed, forgotten with a page's watch (see there). */
+  constructor(private readonly codePages: Uint8Array, private readonly placed: Float64Array) {}
 
   get(addr: number): Block | undefined {
     return this.blocks.get(addr);
@@ -105,6 +106,7 @@ export class CodeCache {
   invalidatePage(p: number): void {
     const list = this.pages.get(p);
     this.codePages[p] = 0;
+    this.placed[p] = 0;
     if (list === undefined) return;
     this.pages.delete(p);
     for (const b of list) {
@@ -116,7 +118,7 @@ export class CodeCache {
         const other = this.pages.get(q);
         if (other === undefined) continue;
         const kept = other.filter((x) => x !== b);
-        if (kept.length === 0) { this.pages.delete(q); this.codePages[q] = 0; } else this.pages.set(q, kept);
+        if (kept.length === 0) { this.pages.delete(q); this.codePages[q] = 0; this.placed[q] = 0; } else this.pages.set(q, kept);
       }
     }
   }

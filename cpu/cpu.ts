@@ -63,7 +63,7 @@ export class Cpu {
   constructor(mem: GuestMemory) {
     this.mem = mem;
     this.core = new Core(mem);
-    this.cache = new CodeCache(mem.codePages);
+    this.cache = new CodeCache(mem.codePages, mem.placed);
     this.decoder = new BlockDecoder(this.core);
     mem.onCodeWrite = (page: number) => this.cache.invalidatePage(page);
   }

@@ -43,8 +43,17 @@ export class GuestMemory {
   readonly dv: DataView;
   /** One byte of PERM_* bits per 4 KiB page. */
   readonly perm: Uint8Array;
-  /** Nonzero for pages that hold decoded (cached) code; a write there must invalidate. */
+  /**
+   * Nonzero for pages whose writes must be reported (onCodeWrite): pages
+   * holding decoded (cached) code, and pages an exec placed (placed).
+   */
   readonly codePages: Uint8Array;
+  /**
+   * Per page, what an exec last put there (loader/image.ts: an image page's
+   * token), 0 when unknown. It stays true only while the page is watched
+   * (codePages nonzero): whoever clears that clears this (CodeCache).
+   */
+  readonly placed: Float64Array;
   /** Installed by the CPU: called with a page number when a cached-code page is written. */
   onCodeWrite: ((page: number) => void) | null = null;
 
@@ -61,6 +70,7 @@ export class GuestMemory {
     this.perm = new Uint8Array(sizeBytes >>> PAGE_SHIFT).fill(PERM_RWX);
     this.perm[0] = PERM_X;
     this.codePages = new Uint8Array(sizeBytes >>> PAGE_SHIFT);
+    this.placed = new Float64Array(sizeBytes >>> PAGE_SHIFT);
   }
 
   /** True when [addr, addr+len) lies in RAM and every page in it grants all of `need`. */
@@ -85,8 +95,14 @@ export class GuestMemory {
     if (len <= 0 || this.onCodeWrite === null) return;
     const last = (addr + len - 1) >>> PAGE_SHIFT;
     for (let p = addr >>> PAGE_SHIFT; p <= last; p++) {
-      if (this.codePages[p] !== 0) this.onCodeWrite(p);
+      if (this.codePages[p] !== 0) this.pageWritten(p);
     }
+  }
+
+  /** A watched page (codePages nonzero) was written: what was placed there is unknown now; the CPU drops its code. */
+  pageWritten(p: number): void {
+    this.placed[p] = 0;
+    this.onCodeWrite?.(p);
   }
 
   private need(addr: number, len: number, perm: number): void {

@@ -97,7 +97,19 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
   return Buffer.compare(a, b) === 0;
 }
 
-/** Puts a prepared image at `base`, writing (and notifying the CPU of) only the pages whose bytes differ. */
+/** Numbers of prepared images (their bytes never change), for GuestMemory.placed tokens. */
+const imageIds = new WeakMap<PreparedImage, number>();
+let nextImageId = 1;
+/** Pages an image may have (4 GiB of RAM): a token is id * PAGES_PER_ID + page index + 1. */
+const PAGES_PER_ID = 1 << 20;
+
+/**
+ * Puts a prepared image at `base`, writing (and notifying the CPU of) only
+ * the pages whose bytes differ. Pages it leaves watched (GuestMemory.placed)
+ * and nobody wrote since are known to hold their bytes still: an image exec'd
+ * again at the same base (a vfork child running the same program) compares
+ * only the pages its last run wrote, mostly its data.
+ */
 export function placeImage(mem: GuestMemory, img: PreparedImage, base: number): MappedImage {
   const { elf, span } = img;
   if (!Number.isInteger(base) || base % span.align !== 0) {
@@ -111,17 +123,40 @@ export function placeImage(mem: GuestMemory, img: PreparedImage, base: number): 
   const u8 = mem.u8;
   const src = img.bytes;
   const chunk = CHUNK_PAGES * PAGE_SIZE;
+  // Without a CPU nobody reports writes (notifyWrite does nothing): compare everything.
+  const track = mem.onCodeWrite !== null && lo % PAGE_SIZE === 0;
+  let id = imageIds.get(img);
+  if (id === undefined) { id = nextImageId++; imageIds.set(img, id); }
+  const first = lo / PAGE_SIZE, tok0 = id * PAGES_PER_ID + 1;
+  const { placed, codePages } = mem;
+  /** Whether the pages of [off, end) are all known to hold the image's bytes. */
+  const known = (off: number, end: number): boolean => {
+    if (!track) return false;
+    for (let k = off / PAGE_SIZE, last = (end - 1) / PAGE_SIZE | 0; k <= last; k++) {
+      if (placed[first + k] !== tok0 + k || codePages[first + k] === 0) return false;
+    }
+    return true;
+  };
   let written = 0;
   for (let off = 0; off < span.size; off += chunk) {
     const end = Math.min(off + chunk, span.size);
-    if (same(u8.subarray(lo + off, lo + end), src.subarray(off, end))) continue;
-    for (let p = off; p < end; p += PAGE_SIZE) {
-      const q = Math.min(p + PAGE_SIZE, end);
-      const page = src.subarray(p, q);
-      if (same(u8.subarray(lo + p, lo + q), page)) continue;
-      u8.set(page, lo + p);
-      mem.notifyWrite(lo + p, q - p);
-      written++;
+    if (!known(off, end) && !same(u8.subarray(lo + off, lo + end), src.subarray(off, end))) {
+      for (let p = off; p < end; p += PAGE_SIZE) {
+        const q = Math.min(p + PAGE_SIZE, end);
+        if (known(p, q)) continue;
+        const page = src.subarray(p, q);
+        if (same(u8.subarray(lo + p, lo + q), page)) continue;
+        u8.set(page, lo + p);
+        mem.notifyWrite(lo + p, q - p);
+        written++;
+      }
+    }
+    if (track) {
+      // Watch them from now on: the next write to one of them reports it, and the CPU forgets the token.
+      for (let k = off / PAGE_SIZE, last = (end - 1) / PAGE_SIZE | 0; k <= last; k++) {
+        placed[first + k] = tok0 + k;
+        codePages[first + k] |= 2;
+      }
     }
   }
   const phdr = phdrAddress(elf);

@@ -83,7 +83,7 @@ function bulkWritable(c: Core, a: number, n: number): boolean {
   if (!(a >= 4096 && a + n <= c.size)) return false;
   const cp = c.codePages;
   for (let p = a >>> 12; p <= (a + n - 1) >>> 12; p++) {
-    if (cp[p] !== 0) { c.stop = 1; c.mem.onCodeWrite?.(p); }
+    if (cp[p] !== 0) { c.stop = 1; c.mem.pageWritten(p); }
   }
   return true;
 }

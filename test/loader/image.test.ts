@@ -48,9 +48,11 @@ describe('loader: prepareImage / placeImage', () => {
     expect(placeImage(mem, img, base).pagesWritten).to.equal(0);
     expect(notified).to.deep.equal([]);
 
-    // The previous run wrote its data and its bss: only that page is restored.
-    mem.u8[data + 3] = 0x77;
-    mem.u8[data + 0x80] = 0x99; // bss (filesz 8, memsz 0x100)
+    // The previous run wrote its data and its bss: only that page is restored. (Writes are reported, as
+    // every store of the CPU and every kernel copy to a watched page is: GuestMemory.notifyWrite.)
+    mem.writeU8(data + 3, 0x77);
+    mem.writeU8(data + 0x80, 0x99); // bss (filesz 8, memsz 0x100)
+    notified.length = 0;
     const m = placeImage(mem, img, base);
     expect(m.pagesWritten).to.equal(1);
     expect(notified).to.deep.equal([data / PAGE]);
@@ -59,7 +61,8 @@ describe('loader: prepareImage / placeImage', () => {
 
     // A change in the text page is put back too.
     notified.length = 0;
-    mem.u8[text + 5] = 0xcc;
+    mem.writeU8(text + 5, 0xcc);
+    notified.length = 0;
     expect(placeImage(mem, img, base).pagesWritten).to.equal(1);
     expect(notified).to.deep.equal([text / PAGE]);
     expect(mem.u8[text + 5]).to.equal(0x0f);
@@ -100,6 +103,44 @@ describe('loader: prepareImage / placeImage', () => {
     expect(cpu.cachedBlocks).to.equal(0);
     const ctx = runF1();
     expect(ctx.trapSiteAddr).to.equal(f1 + 5);
+  });
+
+  it('compares only pages written since it placed them: watched pages that nobody wrote are known', () => {
+    const bytes = readFileSync(MUSL_LOADER);
+    const elf = parseElf(bytes);
+    const img = prepareImage(elf, bytes, findSyscallSites(elf, bytes));
+    const span = imageSpan(elf);
+    const mem = new GuestMemory(16 << 20);
+    const cpu = new Cpu(mem);
+    const base = 0x200000, lo = base + span.start;
+    const pages = span.size / PAGE;
+    const compared = (): number => {
+      const orig = Buffer.compare;
+      let bytesCompared = 0;
+      Buffer.compare = ((a: Uint8Array, b: Uint8Array) => { bytesCompared += a.length; return orig(a, b); }) as typeof Buffer.compare;
+      try { placeImage(mem, img, base); } finally { Buffer.compare = orig; }
+      return bytesCompared / PAGE;
+    };
+    // First placement over other bytes: each 16-page chunk, then its pages.
+    expect(compared()).to.equal(2 * pages);
+    // Placed again with nothing written: no page compared, nothing written.
+    expect(compared()).to.equal(0);
+    // A store by the CPU into a page of it (the guest's data), and a kernel copy into another.
+    const data = lo + (pages - 2) * PAGE;
+    const ctx = new CpuContext();
+    mem.u8.set([0x89, 0x18, 0x0f, 0x0b], 0x300000); // mov [rax], ebx; ud2
+    ctx.rip = 0x300000;
+    ctx.setReg(0, data + 16);
+    ctx.setReg(3, 0x12345678);
+    expect(cpu.run(ctx, 10)).to.equal(ExitReason.Fault);
+    expect(mem.readU32(data + 16)).to.equal(0x12345678);
+    mem.writeBytes(lo + 5 * PAGE + 100, new Uint8Array([1, 2, 3]));
+    // Only those two pages' chunks (16 pages each, then page by page inside) are compared, and they are restored.
+    const n = compared();
+    expect(n).to.be.above(1).and.at.most(2 * 16 + 2 * 16);
+    expect(mem.readU32(data + 16)).to.equal(new DataView(img.bytes.buffer).getUint32(data + 16 - lo, true));
+    expect(Buffer.compare(mem.u8.subarray(lo, lo + span.size), img.bytes)).to.equal(0);
+    expect(compared()).to.equal(0);
   });
 
   it('refuses a misaligned base, an image that does not fit, and bytes that are not the parsed file', () => {
