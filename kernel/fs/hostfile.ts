@@ -6,6 +6,7 @@ import * as nfs from 'node:fs';
 import type { FileOps, OpenFile } from '../file.js';
 import { notifyRelease } from './fsnotify.js';
 import { hostErr } from './hostio.js';
+import { hostChanged } from './statmemo.js';
 import type { HostNode } from './hostfs.js';
 import { releaseFileLocks } from './locks.js';
 import { seekIn } from './tmpfs.js';
@@ -22,7 +23,7 @@ export const hostFileOps: FileOps = {
   },
   write(f, src, pos) {
     // Write-through: the data is in the host file when write returns.
-    try { return nfs.writeSync(handleOf(f).fd, src, 0, src.length, pos); } catch (e) { return hostErr(e); }
+    try { return nfs.writeSync(handleOf(f).fd, src, 0, src.length, pos); } catch (e) { return hostErr(e); } finally { hostChanged(); }
   },
   seek(f, offset, whence) {
     let size: number;

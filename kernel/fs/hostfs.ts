@@ -25,6 +25,7 @@ import {
 import { HostHandle, hostFileOps } from './hostfile.js';
 import { HOST_GID, HOST_UID, hostErr, hostModeFor, withOwnerAccess } from './hostio.js';
 import { MetaStore } from './metastore.js';
+import { StatMemo, hostChanged } from './statmemo.js';
 import type { Cred } from './task.js';
 
 const C = nfs.constants;
@@ -48,6 +49,8 @@ export class HostFs extends SuperBlock {
   private readonly rootBuf: Buffer;
   /** Canonical directory nodes by relative path, so guest renames can update every holder (cwd, dirfds). */
   readonly dirs = new Map<string, HostNode>();
+  /** lstat answers reused within one syscall (statmemo.ts). */
+  private readonly statMemo = new StatMemo();
 
   constructor(readonly hostRoot: string, opts: HostFsOptions = {}) {
     super();
@@ -70,9 +73,14 @@ export class HostFs extends SuperBlock {
   }
 
   lstat(rel: string): nfs.BigIntStats | null | number {
+    const known = this.statMemo.get(rel);
+    if (known !== undefined) return known;
+    let st: nfs.BigIntStats | null | number;
     try {
-      return nfs.lstatSync(this.hostPath(rel), { bigint: true, throwIfNoEntry: false }) ?? null;
-    } catch (e) { return hostErr(e); }
+      st = nfs.lstatSync(this.hostPath(rel), { bigint: true, throwIfNoEntry: false }) ?? null;
+    } catch (e) { st = hostErr(e); }
+    this.statMemo.set(rel, st);
+    return st;
   }
 
   statfs(): StatFs {
@@ -187,6 +195,10 @@ export class HostNode implements Inode {
   }
 
   setattr(c: SetAttr): number {
+    try { return this.setattrNow(c); } finally { hostChanged(); }
+  }
+
+  private setattrNow(c: SetAttr): number {
     const st = this.valid();
     if (typeof st === 'number') {
       // The name is gone but the file may still be open: truncate through a host fd.
@@ -425,7 +437,8 @@ export class HostNode implements Inode {
     const hostFlags = hostAcc | C.O_NOFOLLOW | C.O_NONBLOCK | (flags & O_SYNC & ~O_DSYNC ? C.O_SYNC : 0) | (flags & O_DSYNC ? C.O_DSYNC : 0);
     let fd: number;
     try {
-      fd = withOwnerAccess([this.path], () => nfs.openSync(this.path, hostFlags));
+      // Never O_CREAT or O_TRUNC here (create and setattr do those): opening changes nothing on the host.
+      fd = withOwnerAccess([this.path], () => nfs.openSync(this.path, hostFlags), false);
     } catch (e) { return hostErr(e); }
     try {
       const fst = nfs.fstatSync(fd, { bigint: true });

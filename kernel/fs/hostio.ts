@@ -4,6 +4,7 @@
  * non-root host user needs where the guest (root) may act.
  */
 import * as nfs from 'node:fs';
+import { hostChanged } from './statmemo.js';
 import { EIO } from '../errno.js';
 
 export const HOST_UID = typeof process.getuid === 'function' ? process.getuid() : 0;
@@ -21,11 +22,19 @@ export function hostModeFor(guestMode: number, dir: boolean): number {
   return (guestMode & 0o777) | (dir ? 0o700 : 0o600);
 }
 
-/** Retries a host operation that failed with EACCES after granting the host user rwx on `paths` (restored after). */
-export function withOwnerAccess<T>(paths: Buffer[], fn: () => T): T {
+/**
+ * Runs a host operation; retries it after granting the host user rwx on
+ * `paths` (restored after) when it failed with EACCES. Every operation of
+ * hostfs that changes the host tree goes through here (`changes`, the
+ * default) or calls hostChanged itself, so that lstat answers remembered
+ * during the syscall are dropped (statmemo.ts); so does the retry, whose
+ * chmods change the parents' ctime.
+ */
+export function withOwnerAccess<T>(paths: Buffer[], fn: () => T, changes = true): T {
   try {
     return fn();
   } catch (e) {
+    hostChanged();
     if ((e as NodeJS.ErrnoException).code !== 'EACCES' || HOST_UID === 0) throw e;
     const saved: Array<[Buffer, number]> = [];
     for (const p of paths) {
@@ -37,6 +46,8 @@ export function withOwnerAccess<T>(paths: Buffer[], fn: () => T): T {
       } catch { /* the retry reports the error */ }
     }
     try { return fn(); } finally { for (const [p, m] of saved) { try { nfs.chmodSync(p, m); } catch { /* gone */ } } }
+  } finally {
+    if (changes) hostChanged();
   }
 }
 

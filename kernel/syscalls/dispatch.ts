@@ -27,6 +27,7 @@ import type { Task } from '../task.js';
 import { TaskState } from '../task.js';
 import { BLOCK } from '../wait.js';
 import { KEEP_REGS } from './result.js';
+import { beginCall, endCall } from '../fs/statmemo.js';
 import type { SyscallDef } from './types.js';
 
 /**
@@ -174,6 +175,7 @@ export class Dispatcher {
       result = -ENOSYS;
       this.k.stats.unknown(nr);
     } else {
+      beginCall();
       try {
         result = def.handler(t, a0, a1, a2, a3, a4, a5);
         if (typeof result !== 'number' || !Number.isFinite(result)) {
@@ -189,6 +191,8 @@ export class Dispatcher {
           this.k.exitThread(t);
           result = -EFAULT;
         }
+      } finally {
+        endCall();
       }
     }
     if (def !== undefined && def.status === 'error' && result === -ENOSYS) this.k.stats.unknown(nr);
