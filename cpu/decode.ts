@@ -201,10 +201,11 @@ export class BlockDecoder {
       }
       if (seen !== null) seen.add(i.addr);
       if (ins.code === Code.INVALID || i.fn === NOT_IMPLEMENTED || ins.flowControl !== FlowControl.Next) {
-        // A block goes on past a forward jcc (a side exit when taken; mostly not taken, as
-        // static prediction has it) and ends at a backward one, mostly a loop's back edge
-        // (the block that starts at its target then ends with it: a loop, compile.ts).
-        if (!ins.isJccShortOrNear || i.target < pos) break;
+        // A block goes on past a jcc (a side exit when taken) unless it jumps back to the block's
+        // start: that block is a loop (compile.ts runs it round inside its function). A jcc back
+        // to elsewhere is another loop's back edge or exit: the block that starts at its target
+        // is that loop, and this block goes on with the code after it.
+        if (!ins.isJccShortOrNear || i.target === addr) break;
       }
     }
     return { insns, end: pos, lo, hi, fetchFault: null, relocatable };

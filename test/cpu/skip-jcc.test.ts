@@ -75,9 +75,10 @@ describe('forward jccs inside a compiled block', () => {
     const mc = program(loopProgram(5, 3)(), 'compiled');
     const d = new BlockDecoder(new Core(mc.mem)).decodeBlock(CODE_BASE);
     const src = compileBlock(new Block(CODE_BASE, d.end, d.insns, interpret)).toString();
-    // jne odd, jne inner (nested in it), jne nofault: three skips, no side exit.
+    // jne odd, jne inner (nested in it), jne nofault: three skips. The one side exit is the back
+    // edge to `top` (taken, the loop goes on in the block that starts there).
     expect(src.match(/sk \+= /g)).to.have.length(3);
-    expect(src).not.to.match(/\) \{ c\.rip = \(B \+ \d+\); return/);
+    expect(src.match(/\) \{ c\.rip = \(B \+ \d+\); return/g)).to.have.length(1);
     // Crossing ranges: the second jcc's target lies past the first one's, so it stays a side exit.
     const crossing = program(new Asm()
       .i('Test_rm32_imm32', 'ecx', 1).i('Jne_rel8_64', L('a'))
@@ -137,4 +138,50 @@ describe('forward jccs inside a compiled block', () => {
     expect(interp.regs[0]).to.equal(14);
     expect(interp.regs[1]).to.equal(10);
   });
+});
+
+describe('backward jccs that are not the block\'s own loop', () => {
+  // strcmp's shape: the mismatch exit jumps back, the back edge goes to the loop's start.
+  const asm = () => new Asm()
+    .i('Jmp_rel8_64', L('start'))
+    .label('fail').i('Mov_r32_imm32', 'eax', -1)
+    .i('Ud2')
+    .label('start').i('Xor_r32_rm32', 'ecx', 'ecx')
+    .label('loop').i('Movzx_r32_rm8', 'eax', m('rsi', 0, 'rcx'))
+    .i('Cmp_r8_rm8', 'al', m('rdi', 0, 'rcx'))
+    .i('Jne_rel8_64', L('fail'))
+    .i('Add_rm32_imm8', 'ecx', 1)
+    .i('Test_rm8_r8', 'al', 'al')
+    .i('Jne_rel8_64', L('loop'))
+    .i('Xor_r32_rm32', 'eax', 'eax')
+    .i('Ud2');
+
+  for (const tier of ['interp', 'compiled'] as const) {
+    it(`are side exits: a loop that leaves backwards is one loop block (${tier})`, () => {
+      for (const [a, b, want] of [['hello, world', 'hello, world', 0], ['hello, world', 'hello, there', -1], ['', 'x', -1]] as const) {
+        const mc = program(asm(), tier);
+        mc.mem.writeBytes(DATA, new TextEncoder().encode(`${a}\0`));
+        mc.mem.writeBytes(DATA + 64, new TextEncoder().encode(`${b}\0`));
+        mc.ctx.setReg(RSI, DATA);
+        mc.ctx.setReg(RDI, DATA + 64);
+        expect(run(mc)).to.equal(ExitReason.Fault);
+        expect(mc.ctx.getReg(RAX) | 0, `${a} vs ${b}`).to.equal(want);
+        // Common prefix rounds of 6, the last round up to its exit, plus the entry instructions.
+        let k = 0;
+        while (k < a.length && a[k] === b[k]) k++;
+        const rounds = want === 0 ? a.length + 1 : k + 1;
+        const last = want === 0 ? 6 + 1 : 3 + 1;
+        expect(mc.ctx.retired).to.equal(2 + (rounds - 1) * 6 + last);
+      }
+      // The entry block (jmp, xor, the first round, past both jccs to the end), the loop block at
+      // `loop` (the mismatch exit is a side exit inside it), and the code after the loop.
+      const mc = program(asm(), tier);
+      mc.mem.writeBytes(DATA, new TextEncoder().encode('ab\0'));
+      mc.mem.writeBytes(DATA + 64, new TextEncoder().encode('ab\0'));
+      mc.ctx.setReg(RSI, DATA);
+      mc.ctx.setReg(RDI, DATA + 64);
+      run(mc);
+      expect(mc.cpu.cachedBlocks).to.equal(3);
+    });
+  }
 });
