@@ -14,28 +14,57 @@ import type { BigIntStats } from 'node:fs';
 
 let epoch = 0;
 let inCall = false;
+/** Memos holding answers now: emptied when the call ends or the tree changes, so no answer outlives its call. */
+const holding: StatMemo[] = [];
+
+function forgetAll(): void {
+  for (const m of holding) m.forget();
+  holding.length = 0;
+}
 
 /** The dispatcher: a syscall starts (or is retried). */
 export function beginCall(): void { epoch++; inCall = true; }
 /** The dispatcher: the syscall is done (or sleeps). */
-export function endCall(): void { epoch++; inCall = false; }
+export function endCall(): void { epoch++; inCall = false; if (holding.length !== 0) forgetAll(); }
 /** This kernel changed the host tree (created, removed, renamed, wrote, chmod...): forget what was seen. */
-export function hostChanged(): void { epoch++; }
+export function hostChanged(): void { epoch++; if (holding.length !== 0) forgetAll(); }
 
 export type StatResult = BigIntStats | null | number;
 
-/** One filesystem's remembered lstat results by relative path. */
+/** Answers kept per call: a walk touches a few objects; past this many, nothing more is kept. */
+const MAX_KEPT = 16;
+
+/**
+ * One filesystem's remembered lstat results by relative path: a few
+ * entries, searched in order (no allocation per call, and the stat objects
+ * die young: they are dropped when the call ends).
+ */
 export class StatMemo {
   private seen = -1;
-  private readonly map = new Map<string, StatResult>();
+  private readonly keys: string[] = [];
+  private readonly vals: StatResult[] = [];
 
   get(rel: string): StatResult | undefined {
-    return inCall && this.seen === epoch ? this.map.get(rel) : undefined;
+    if (!inCall || this.seen !== epoch) return undefined;
+    const keys = this.keys;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === rel) return this.vals[i];
+    return undefined;
   }
 
   set(rel: string, v: StatResult): void {
     if (!inCall) return;
-    if (this.seen !== epoch) { this.map.clear(); this.seen = epoch; }
-    this.map.set(rel, v);
+    if (this.seen !== epoch) {
+      this.forget();
+      this.seen = epoch;
+      holding.push(this);
+    }
+    if (this.keys.length >= MAX_KEPT) return;
+    this.keys.push(rel);
+    this.vals.push(v);
+  }
+
+  forget(): void {
+    this.keys.length = 0;
+    this.vals.length = 0;
   }
 }
