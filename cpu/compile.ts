@@ -23,7 +23,7 @@ import { Gen, HELPER_NAMES, emitterFor } from './emit.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF } from './flags.js';
-import { isJcc } from './ops/control.js';
+import { isDirectJmp, isJcc } from './ops/control.js';
 import iced from 'iced-x86';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
@@ -175,7 +175,11 @@ function emitBlock(b: Block, dead: boolean[], skipTo: number[]): Emitted {
     if (skipTo[k] > 0) open.push(skipTo[k]);
     if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[k + 1].addr)}; ${g.ret(k + 1)} }\n`;
   }
-  body += `c.stop = 0;\n${g.ret(n)}`;
+  const last = ins[n - 1];
+  if (g.loop && !isJcc(last) && !isDirectJmp(last)) {
+    // It falls through to its own start: every pass round the end goes round again.
+    body += `c.stop = 0;\ndone += ${g.count(n)}; c.tscBase += ${g.count(n)}; if (done < c.left) continue; c.rip = ${g.abs(b.addr)}; return done;\n`;
+  } else body += `c.stop = 0;\n${g.ret(n)}`;
   if (g.loop) {
     // A fault in a later round: the run loop adds the rounds before it (c.loopDone), less what this round skipped.
     body = g.skips
@@ -189,14 +193,17 @@ function emitBlock(b: Block, dead: boolean[], skipTo: number[]): Emitted {
 }
 
 /**
- * A block whose last instruction is a jcc back to its own start: compiled,
- * it goes round inside its function (a string or a checksum loop costs one
- * dispatch instead of one per round) until the jcc falls through, a side
- * exit or a store to code leaves, or the run's budget (c.left) is spent.
+ * A block whose last instruction is a jcc, or a direct jmp (a `while` loop's
+ * back edge), back to its own start: compiled, it goes round inside its
+ * function (a string or a checksum loop costs one dispatch instead of one
+ * per round) until the jcc falls through, a side exit or a store to code
+ * leaves, or the run's budget (c.left) is spent.
  */
 function isLoop(b: Block): boolean {
   const last = b.insns[b.n - 1];
-  return last.flow === FLOW_CONDITIONAL && last.target === b.addr && emitterFor(last.fn) !== undefined;
+  if (isJcc(last) || isDirectJmp(last)) return last.target === b.addr && emitterFor(last.fn) !== undefined;
+  // A block that followed a jmp back to a loop's head and stopped where it started.
+  return last.flow === FLOW_NEXT && b.end === b.addr;
 }
 
 export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {

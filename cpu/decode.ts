@@ -160,6 +160,9 @@ export class BlockDecoder {
         dec = this.decoder!;
         if (this.wlen === 0) { relocatable = false; break; }
       }
+      // Back at code the block already holds (a followed jmp closed a loop): it ends here, so
+      // execution goes on at that address (the block's own start: a loop, compile.ts).
+      if (seen !== null && seen.has(pos)) break;
       dec.position = pos - this.wbase;
       dec.decodeOut(ins);
       if (ins.code === Code.INVALID && dec.lastError === DecoderError.NoMoreBytes) {
@@ -174,6 +177,7 @@ export class BlockDecoder {
       const i = this.convert(ins, pos);
       i.idx = insns.length;
       insns.push(i);
+      if (seen !== null) seen.add(i.addr);
       pos = i.next;
       if (pos > hi) hi = pos;
       if (this.pinned) { relocatable = false; this.pinned = false; }
@@ -185,6 +189,19 @@ export class BlockDecoder {
         pos = i.target;
         this.seek(pos);
         continue;
+      }
+      if (this.follow && isDirectJmp(i) && i.target < i.addr && i.addr - i.target <= FOLLOW_JMP_BYTES && (i.target >>> 12) === (addr >>> 12) && i.target !== addr) {
+        // A jmp back to code on the block's page before its start (the head of a loop this block is
+        // the tail of): the block goes on there, up to where it started, and is a loop itself.
+        if (seen === null) seen = new Set(insns.map((x) => x.addr));
+        if (!seen.has(i.target)) {
+          i.fn = jmpFollowed;
+          i.flow = FLOW_NEXT;
+          pos = i.target;
+          if (pos < lo) lo = pos;
+          this.seek(pos);
+          continue;
+        }
       }
       if (this.follow && isDirectCall(i) && (i.target >>> 12) === (addr >>> 12) && i.target !== addr && insns.length < MAX_BLOCK_INSNS - 8) {
         // A call to code on the block's page: the block goes on with the callee (the call only pushes),
@@ -199,7 +216,6 @@ export class BlockDecoder {
           continue;
         }
       }
-      if (seen !== null) seen.add(i.addr);
       if (ins.code === Code.INVALID || i.fn === NOT_IMPLEMENTED || ins.flowControl !== FlowControl.Next) {
         // A block goes on past a jcc (a side exit when taken) unless it jumps back to the block's
         // start: that block is a loop (compile.ts runs it round inside its function). A jcc back

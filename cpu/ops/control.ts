@@ -139,7 +139,12 @@ def(codes('Jecxz_rel8_64'), buildCount(jrcxz, 4));
 
 // ---- compiled-tier emitters ----
 
-emit(jmpRel, (i, g) => `c.rip = ${g.abs(i.target)};\n`);
+emit(jmpRel, (i, g) => {
+  const t = g.abs(i.target);
+  // Last, back to the block's start in a loop block: round again (as a taken jcc does).
+  if (g.loop && g.k === g.n - 1) return `done += ${g.count(g.n)}; c.tscBase += ${g.count(g.n)}; if (done < c.left) continue; c.rip = ${t}; return done;\n`;
+  return `c.rip = ${t};\n`;
+});
 emit(jmpFollowed, () => '');
 emit(jcc, (i, g) => {
   const taken = condSource(i.op, g), t = g.abs(i.target);

@@ -91,7 +91,7 @@ for (const tier of ['interp', 'compiled'] as const) {
       expect(mc.ctx.retired).to.equal(3);
     });
 
-    it('backward jmps and jmps farther than the follow limit end the block', () => {
+    it('jmps farther than the follow limit end the block; a jmp back to code the block does not hold is followed', () => {
       const far = new Asm().i('Mov_r32_imm32', 'eax', 1).i('Jmp_rel32_64', L('a'));
       for (let k = 0; k < 600; k++) far.i('Nopd');
       far.label('a').i('Ud2');
@@ -109,7 +109,19 @@ for (const tier of ['interp', 'compiled'] as const) {
       expect(run(back)).to.equal(ExitReason.Fault);
       expect(back.ctx.getReg(RAX)).to.equal(5);
       expect(back.ctx.retired).to.equal(3);
-      expect(back.cpu.cachedBlocks).to.equal(2);
+      // jmp a, mov, jmp b (followed back), ud2: one block.
+      expect(back.cpu.cachedBlocks).to.equal(1);
+
+      // A jmp back into code the block already holds ends it there (the loop is the block at its target).
+      const inner = program(new Asm()
+        .i('Mov_r32_imm32', 'ecx', 3)
+        .label('top').i('Sub_rm32_imm8', 'ecx', 1)
+        .i('Je_rel8_64', L('out'))
+        .i('Jmp_rel8_64', L('top'))
+        .label('out').i('Ud2'), tier);
+      expect(run(inner)).to.equal(ExitReason.Fault);
+      expect(inner.ctx.getReg(RCX)).to.equal(0);
+      expect(inner.ctx.retired).to.equal(1 + 3 + 3 + 2);
     });
   });
 }

@@ -185,3 +185,110 @@ describe('backward jccs that are not the block\'s own loop', () => {
     });
   }
 });
+
+describe('a loop whose back edge is a jmp (a while loop)', () => {
+  // head: cmp ecx, N; jge out; lea edx, [rcx*8 + 0xfffc0]; mov edx, [rdx] (faults once ecx*8 reaches
+  // the end of RAM, with N past 8); add eax, ecx; add ecx, 1; jmp head
+  const asm = (n: number, load: boolean) => {
+    const a = new Asm()
+      .i('Xor_r32_rm32', 'ecx', 'ecx')
+      .i('Xor_r32_rm32', 'eax', 'eax')
+      .label('head').i('Cmp_rm32_imm8', 'ecx', n)
+      .i('Jge_rel32_64', L('out'));
+    if (load) a.i('Lea_r32_m', 'edx', m(null, 0xfffc0, 'rcx', 8)).i('Mov_r32_rm32', 'edx', m('rdx'));
+    return a.i('Add_r32_rm32', 'eax', 'ecx')
+      .i('Add_rm32_imm8', 'ecx', 1)
+      .i('Jmp_rel32_64', L('head'))
+      .label('out').i('Ud2');
+  };
+
+  it('is compiled as a loop block and agrees with the interpreter, whatever the budget', () => {
+    const mc0 = program(asm(40, false), 'compiled');
+    const head = CODE_BASE + 2 + 2;
+    const d = new BlockDecoder(new Core(mc0.mem)).decodeBlock(head);
+    expect(compileBlock(new Block(head, d.end, d.insns, interpret)).toString()).to.include('for (;;)');
+    for (const budget of [1, 3, 7, 50, 1_000_000]) {
+      const out = (['interp', 'compiled'] as const).map((tier) => {
+        const mc = program(asm(40, false), tier);
+        let r: ExitReason;
+        let runs = 0;
+        do { r = run(mc, budget); runs++; } while (r === ExitReason.Budget);
+        return { r, rax: mc.ctx.getReg(RAX), retired: mc.ctx.retired, rip: mc.ctx.rip, runs: budget === 1_000_000 ? runs : 0 };
+      });
+      expect(out[1], `budget ${budget}`).to.deep.equal(out[0]);
+      expect(out[0].rax).to.equal((40 * 39) / 2);
+      // xor, xor; 40 rounds of 5; cmp and the taken jge.
+      expect(out[0].retired).to.equal(2 + 40 * 5 + 2);
+    }
+  });
+
+  it('a fault in a later round reports the same rip and count on both tiers', () => {
+    const out = (['interp', 'compiled'] as const).map((tier) => {
+      const mc = program(asm(100, true), tier);
+      const r = run(mc);
+      return { r, rip: mc.ctx.rip, retired: mc.ctx.retired, addr: mc.ctx.faultAddr, rax: mc.ctx.getReg(RAX) };
+    });
+    expect(out[1]).to.deep.equal(out[0]);
+    expect(out[0].r).to.equal(ExitReason.Fault);
+    expect(out[0].addr).to.equal(0x100000);
+    // xor, xor; 8 rounds of 7; cmp, jge, lea of round 9.
+    expect(out[0].retired).to.equal(2 + 8 * 7 + 3);
+  });
+});
+
+describe('a loop closed by a followed jmp back to its head', () => {
+  // jmp test; head: [load]; add eax, ecx; add ecx, 1; test: cmp ecx, N; jge out; jmp head; out: ud2
+  // The block at `test` follows `jmp head` and stops when it is back at `test`: a loop falling through to its start.
+  const asm = (n: number, load: boolean) => {
+    const a = new Asm()
+      .i('Xor_r32_rm32', 'ecx', 'ecx')
+      .i('Xor_r32_rm32', 'eax', 'eax')
+      .i('Jmp_rel32_64', L('test'))
+      .label('head');
+    if (load) a.i('Lea_r32_m', 'edx', m(null, 0xfffc0, 'rcx', 8)).i('Mov_r32_rm32', 'edx', m('rdx'));
+    return a.i('Add_r32_rm32', 'eax', 'ecx')
+      .i('Add_rm32_imm8', 'ecx', 1)
+      .label('test').i('Cmp_rm32_imm8', 'ecx', n)
+      .i('Jge_rel32_64', L('out'))
+      .i('Jmp_rel32_64', L('head'))
+      .label('out').i('Ud2');
+  };
+
+  it('runs as one loop block and agrees with the interpreter, whatever the budget', () => {
+    const a = asm(40, false);
+    const bytes = a.assemble(CODE_BASE);
+    const mc0 = program(asm(40, false), 'compiled');
+    // test: the cmp ecx, 40 (83 f9 28; the encoder picks the jmps' sizes).
+    const at = bytes.findIndex((v, k) => v === 0x83 && bytes[k + 1] === 0xf9 && bytes[k + 2] === 40);
+    expect(at).to.be.above(0);
+    const test = CODE_BASE + at;
+    const d = new BlockDecoder(new Core(mc0.mem)).decodeBlock(test);
+    expect(d.end).to.equal(test);
+    expect(compileBlock(new Block(test, d.end, d.insns, interpret, d.lo, d.hi)).toString()).to.include('for (;;)');
+    for (const budget of [1, 4, 9, 50, 1_000_000]) {
+      const out = (['interp', 'compiled'] as const).map((tier) => {
+        const mc = program(asm(40, false), tier);
+        let r: ExitReason;
+        do { r = run(mc, budget); } while (r === ExitReason.Budget);
+        return { r, rax: mc.ctx.getReg(RAX), retired: mc.ctx.retired, rip: mc.ctx.rip };
+      });
+      expect(out[1], `budget ${budget}`).to.deep.equal(out[0]);
+      expect(out[0].rax).to.equal((40 * 39) / 2);
+      // xor, xor, jmp; 40 rounds of cmp, jge, jmp, add, add; the last cmp and jge.
+      expect(out[0].retired).to.equal(3 + 40 * 5 + 2);
+    }
+  });
+
+  it('a fault in a later round reports the same rip and count on both tiers', () => {
+    const out = (['interp', 'compiled'] as const).map((tier) => {
+      const mc = program(asm(100, true), tier);
+      const r = run(mc);
+      return { r, rip: mc.ctx.rip, retired: mc.ctx.retired, addr: mc.ctx.faultAddr };
+    });
+    expect(out[1]).to.deep.equal(out[0]);
+    expect(out[0].r).to.equal(ExitReason.Fault);
+    expect(out[0].addr).to.equal(0x100000);
+    // xor, xor, jmp; 8 rounds (ecx 0..7) of cmp, jge, jmp, lea, mov, add, add; cmp, jge, jmp, lea of ecx = 8.
+    expect(out[0].retired).to.equal(3 + 8 * 7 + 4);
+  });
+});
