@@ -181,34 +181,15 @@ export class BlockDecoder {
       pos = i.next;
       if (pos > hi) hi = pos;
       if (this.pinned) { relocatable = false; this.pinned = false; }
-      if (this.follow && isDirectJmp(i) && i.target >= pos && i.target - pos <= FOLLOW_JMP_BYTES && (i.target >>> 12) === (addr >>> 12)) {
-        // A short forward jmp on the block's page: the block goes on at its target (the bytes between
-        // are skipped, but still part of [addr, end), which templates and invalidation cover).
-        i.fn = jmpFollowed;
-        i.flow = FLOW_NEXT;
-        pos = i.target;
-        this.seek(pos);
-        continue;
-      }
-      if (this.follow && isDirectJmp(i) && i.target < i.addr && i.addr - i.target <= FOLLOW_JMP_BYTES && (i.target >>> 12) === (addr >>> 12) && i.target !== addr) {
-        // A jmp back to code on the block's page before its start (the head of a loop this block is
-        // the tail of): the block goes on there, up to where it started, and is a loop itself.
+      const follow = this.follow ? this.followAs(i, addr, pos, insns.length) : null;
+      if (follow !== null) {
+        // The block goes on at the target: a short jmp on the block's page (forward, past bytes that
+        // stay inside [lo, hi), which templates and invalidation cover; or back to the head of a loop
+        // this block is the tail of, up to where the block started: a loop itself), or a call to code
+        // on the page (the call only pushes); never into code the block already holds.
         if (seen === null) seen = new Set(insns.map((x) => x.addr));
         if (!seen.has(i.target)) {
-          i.fn = jmpFollowed;
-          i.flow = FLOW_NEXT;
-          pos = i.target;
-          if (pos < lo) lo = pos;
-          this.seek(pos);
-          continue;
-        }
-      }
-      if (this.follow && isDirectCall(i) && (i.target >>> 12) === (addr >>> 12) && i.target !== addr && insns.length < MAX_BLOCK_INSNS - 8) {
-        // A call to code on the block's page: the block goes on with the callee (the call only pushes),
-        // unless the callee is code the block already holds.
-        if (seen === null) seen = new Set(insns.map((x) => x.addr));
-        if (!seen.has(i.target)) {
-          i.fn = callFollowed;
+          i.fn = follow;
           i.flow = FLOW_NEXT;
           pos = i.target;
           if (pos < lo) lo = pos;
@@ -225,6 +206,16 @@ export class BlockDecoder {
       }
     }
     return { insns, end: pos, lo, hi, fetchFault: null, relocatable };
+  }
+
+  /** The handler a branch gets when the block follows it (decodeBlock), or null when it ends the block. */
+  private followAs(i: Insn, addr: number, pos: number, count: number): Exec | null {
+    if ((i.target >>> 12) !== (addr >>> 12) || i.target === addr) return null;
+    if (isDirectJmp(i)) {
+      const ahead = i.target >= pos ? i.target - pos : i.addr - i.target;
+      return ahead <= FOLLOW_JMP_BYTES ? jmpFollowed : null;
+    }
+    return isDirectCall(i) && count < MAX_BLOCK_INSNS - 8 ? callFollowed : null;
   }
 
   /** Decoding goes on at pos, away from where the last instruction ended (a followed jmp or call). */
