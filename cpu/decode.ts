@@ -221,7 +221,8 @@ export class BlockDecoder {
   /** Decoding goes on at pos, away from where the last instruction ended (a followed jmp or call). */
   private seek(pos: number): void {
     // Relative operands are decoded against the decoder's ip, which does not follow its position.
-    // (iced takes ip as a BigInt: a decode-time path, once per followed branch, never per instruction run.)
+    // (iced's ip setter wants an arbitrary-precision integer: a decode-time path, once per followed
+    // branch, never per instruction run.)
     if (pos >= this.wbase && pos - this.wbase < this.wlen) this.decoder!.ip = BigInt(pos - this.wbase);
     else this.openWindow(pos);
   }
