@@ -6,8 +6,7 @@
  * (timers, host I/O) instead of spinning.
  */
 import { ExitReason } from '../cpu/exit.js';
-import { GATE_CONTINUE, GATE_DEFER, GATE_EXIT } from '../cpu/cpu.js';
-import type { CpuContext } from '../cpu/context.js';
+import { GATE_CONTINUE, GATE_DEFER, GATE_EXIT, type CpuContext } from '../cpu/index.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 import { TaskState } from './task.js';
