@@ -160,8 +160,18 @@ export class Task {
   call: SyscallCall | null = null;
   /** Per-call scratch kept across retries of the same call (a vfork child, a futex waiter, a deadline). */
   callState: unknown = undefined;
-  /** Monotonic time of the first attempt of the current call (timeouts are relative to it). */
-  callStartNs = 0;
+  /**
+   * Monotonic time of the first attempt of the current call (timeouts are
+   * relative to it), read from the clock when a handler first asks: a clock
+   * read costs more than a cheap syscall, and most calls never ask. Entry
+   * clears it; retries of the same call keep it.
+   */
+  get callStartNs(): number {
+    if (this.callStart < 0) this.callStart = this.kernel.clock.monotonicNs();
+    return this.callStart;
+  }
+  /** callStartNs once read, -1 before (set by the dispatcher at each call's entry). */
+  callStart = -1;
   /** The syscall number for restart decisions (orig_ax); -1 when not returning from a syscall. */
   origRax = -1;
   /** restart_syscall's continuation (restart_block), set by calls returning -ERESTART_RESTARTBLOCK. */

@@ -13,8 +13,9 @@
  * A cheap call must stay cheap: the path allocates nothing (the arguments
  * are passed as numbers; t.call is built only when a call blocks or is
  * traced), and reads the clock only where needed, since one read costs more
- * than getpid itself: at entry for the calls with relative timeouts
- * (NEEDS_START), and around the handler for a sample of the calls.
+ * than getpid itself: when a handler first asks for the call's start
+ * (Task.callStartNs: relative timeouts, a tty read's VTIME), and around the
+ * handler for a sample of the calls.
  */
 import { R11, RAX, RCX, RDI, RDX, RSI, RSP, R8, R9, R10 } from '../../cpu/context.js';
 import { MemoryFault, PERM_R, PERM_W } from '../../cpu/memory.js';
@@ -30,13 +31,6 @@ import { KEEP_REGS } from './result.js';
 import { beginCall, endCall } from '../fs/statmemo.js';
 import type { SyscallDef } from './types.js';
 
-/**
- * Calls whose handlers read `t.callStartNs` (relative timeouts; a tty read's
- * VTIME, reached by every call that reads a file); only these read the clock
- * at entry. test/kernel/exec-cache.test.ts finds every reader of callStartNs.
- */
-const NEEDS_START = ['nanosleep', 'clock_nanosleep', 'futex', 'rt_sigtimedwait',
-  'read', 'readv', 'pread64', 'preadv', 'preadv2', 'sendfile', 'splice', 'copy_file_range'];
 /** Calls that read or finish the caller's CPU times: the running slice is accounted first (clock_gettime: CPU clocks only). */
 const READS_CPU_TIME = ['times', 'getrusage', 'exit', 'exit_group'];
 const NR_CLOCK_GETTIME = 228;
@@ -47,7 +41,7 @@ const SAMPLE_MIN = 8;
 const SAMPLE_SPREAD = 32;
 
 export class Dispatcher {
-  /** Per syscall number: NEEDS_START / READS_CPU_TIME membership (bit 1 / bit 2). */
+  /** Per syscall number: READS_CPU_TIME membership (bit 2). */
   private readonly flags: Uint8Array;
   /**
    * Host-time sampling (the clock costs more than a cheap syscall): calls left
@@ -67,7 +61,6 @@ export class Dispatcher {
     for (let nr = 0; nr < n; nr++) {
       const name = table[nr]?.name;
       if (name === undefined) continue;
-      if (NEEDS_START.includes(name)) this.flags[nr] |= 1;
       if (READS_CPU_TIME.includes(name)) this.flags[nr] |= 2;
     }
   }
@@ -136,12 +129,11 @@ export class Dispatcher {
     t.callState = undefined;
     t.origRax = nr < SLED_LENGTH ? nr : -1;
     if (nr !== 219) t.restartFn = null;
+    t.callStart = -1;
     const known = nr < this.table.length;
     const def = known ? this.table[nr] : undefined;
     if (known) {
-      const f = this.flags[nr];
-      if ((f & 1) !== 0) t.callStartNs = this.k.clock.monotonicNs();
-      if ((f & 2) !== 0 || (nr === NR_CLOCK_GETTIME && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);
+      if ((this.flags[nr] & 2) !== 0 || (nr === NR_CLOCK_GETTIME && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);
     }
     if (this.k.strace !== null) {
       t.call = { nr, args: [a0, a1, a2, a3, a4, a5] };

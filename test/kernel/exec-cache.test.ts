@@ -5,9 +5,6 @@
  * previous run changed (relocated data, bss, musl's state) are restored, so
  * the program behaves the same every time.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { PATHS, runGuest } from './guest.js';
 
@@ -42,33 +39,4 @@ describe('kernel: exec of the same file again', function () {
       expect(images.parseHits).to.equal(8);
     });
   }
-});
-
-describe('kernel: dispatcher clock reads', () => {
-  it('every handler that reads t.callStartNs is in the dispatcher\'s NEEDS_START list', () => {
-    // The dispatcher reads the clock at entry only for the calls it names (a clock read costs more
-    // than a cheap syscall); a new handler using callStartNs must be added there.
-    let dir = dirname(fileURLToPath(import.meta.url));
-    while (!readdirSync(dir).includes('package.json')) dir = dirname(dir);
-    const kernel = join(dir, 'kernel');
-    const users: string[] = [];
-    const walk = (d: string): void => {
-      for (const e of readdirSync(d, { withFileTypes: true })) {
-        const p = join(d, e.name);
-        if (e.isDirectory()) walk(p);
-        else if (e.name.endsWith('.ts') && readFileSync(p, 'utf8').includes('callStartNs')) users.push(p.slice(kernel.length + 1));
-      }
-    };
-    walk(kernel);
-    // A new reader is a reason to look at the list (and to extend this one).
-    expect(users.sort()).to.deep.equal([
-      'syscalls/dispatch.ts', 'syscalls/futex.ts', 'syscalls/signal.ts', 'syscalls/time.ts', 'task.ts', 'tty/jobctl.ts', 'tty/tty.ts',
-    ]);
-    const dispatch = readFileSync(join(kernel, 'syscalls/dispatch.ts'), 'utf8');
-    const list = /const NEEDS_START = \[([^\]]*)\]/.exec(dispatch)?.[1] ?? '';
-    // time.ts: nanosleep, clock_nanosleep; futex.ts; signal.ts: rt_sigtimedwait; tty.ts: VTIME of a read.
-    for (const name of ['nanosleep', 'clock_nanosleep', 'futex', 'rt_sigtimedwait', 'read', 'readv', 'pread64', 'preadv', 'preadv2']) {
-      expect(list).to.contain(`'${name}'`);
-    }
-  });
 });

@@ -210,4 +210,43 @@ describe('kernel/fs pipes and polling', () => {
     expect(t.sys('pselect6', w + 1, 0, ws, 0, ts, sig)).to.equal(1);
     expect(t.masks.length).to.equal(1);
   });
+  it('selects over descriptors past the first bytes and words, each set on its own', () => {
+    // Pipe ends at high numbers (dup2): bits in several bytes and two 64-bit words, read, write and except sets.
+    const [r0, w0] = pipe();
+    const rd = [9, 63, 64], wr = [8, 70];
+    for (const fd of rd) expect(t.sys('dup2', r0, fd)).to.equal(fd);
+    for (const fd of wr) expect(t.sys('dup2', w0, fd)).to.equal(fd);
+    const rs = t.alloc(16), ws = t.alloc(16), es = t.alloc(16), tv = t.alloc(16);
+    t.mem.writeU64(tv, 0); t.mem.writeU64(tv + 8, 0);
+    const fill = (p: number, fds: number[]): void => {
+      t.mem.writeU64(p, 0); t.mem.writeU64(p + 8, 0);
+      for (const fd of fds) t.mem.writeU8(p + (fd >> 3), t.mem.readU8(p + (fd >> 3)) | (1 << (fd & 7)));
+    };
+    const bits = (p: number): number[] => {
+      const out: number[] = [];
+      for (let fd = 0; fd < 128; fd++) if ((t.mem.readU8(p + (fd >> 3)) & (1 << (fd & 7))) !== 0) out.push(fd);
+      return out;
+    };
+    // Empty pipe: no read end is ready, both write ends are, nothing exceptional.
+    fill(rs, rd); fill(ws, wr); fill(es, [...rd, ...wr]);
+    expect(t.sys('select', 71, rs, ws, es, tv)).to.equal(2);
+    expect(bits(rs)).to.deep.equal([]);
+    expect(bits(ws)).to.deep.equal(wr);
+    expect(bits(es)).to.deep.equal([]);
+    // With data every read end is ready too; a descriptor in two sets counts twice.
+    t.write(w0, 'x');
+    fill(rs, rd); fill(ws, [...wr, 9]); fill(es, []);
+    expect(t.sys('select', 71, rs, ws, es, tv)).to.equal(5);
+    expect(bits(rs)).to.deep.equal(rd);
+    expect(bits(ws)).to.deep.equal([8, 70]);
+    // nfds cuts the sets: fd 70 is past it, so only 8 and the read ends below 65 are looked at.
+    fill(rs, rd); fill(ws, wr);
+    expect(t.sys('select', 65, rs, ws, 0, tv)).to.equal(4);
+    expect(bits(rs)).to.deep.equal(rd);
+    expect(bits(ws)).to.deep.equal([8]);
+    // A closed descriptor anywhere in a set is EBADF.
+    expect(t.sys('close', 63)).to.equal(0);
+    fill(rs, rd);
+    expect(t.sys('select', 71, rs, 0, 0, tv)).to.equal(E.EBADF);
+  });
 });
