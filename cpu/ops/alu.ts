@@ -325,6 +325,23 @@ emit(incdecR64, (i, g) => {
     `r[${i.a}] = ${v}; r[${i.a + 1}] = ${vh};\n` + g.setFlags(dec ? KF_DEC : KF_INC, 3, x, '1', v, xh, '0', vh);
 });
 
+emit(notR, (i) => {
+  switch (i.s0) {
+    case 1: return `c.r8[${i.a}] = ~c.r8[${i.a}];\n`;
+    case 2: return `c.r16[${i.a}] = ~c.r16[${i.a}];\n`;
+    case 4: return `r[${i.a}] = ~r[${i.a}]; r[${i.a + 1}] = 0;\n`;
+    default: return `r[${i.a}] = ~r[${i.a}]; r[${i.a + 1}] = ~r[${i.a + 1}];\n`;
+  }
+});
+/** neg of a 32- or 64-bit register: the flags of 0 - x, as the handler (alu SUB) sets them. */
+emit(negR, (i, g) => {
+  const x = g.v('x'), xh = g.v('xh'), v = g.v('v'), vh = g.v('vh');
+  if (i.s0 === 4) return `const ${x} = r[${i.a}], ${v} = (0 - ${x}) | 0;\nr[${i.a}] = ${v}; r[${i.a + 1}] = 0;\n` + g.setFlags(KF_SUB, 2, '0', x, v);
+  if (i.s0 !== 8) return null;
+  return `const ${x} = r[${i.a}], ${xh} = r[${i.a + 1}], ${v} = (0 - ${x}) | 0, ${vh} = (0 - ${xh} - (${x} !== 0 ? 1 : 0)) | 0;\n` +
+    `r[${i.a}] = ${v}; r[${i.a + 1}] = ${vh};\n` + g.setFlags(KF_SUB, 3, '0', x, v, '0', xh, vh);
+});
+
 // 8- and 16-bit forms: values are zero-extended (views and loads), results unmasked (the stores truncate).
 for (const [sz, view, n] of [[0, 'c.r8', 1], [1, 'c.r16', 2]] as [number, string, 1 | 2][]) {
   const putReg = (i: Insn, _g: Gen, v: string) => `${view}[${i.a}] = ${v};\n`;

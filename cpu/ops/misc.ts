@@ -11,6 +11,7 @@ import { ExitReason, ILL_ILLOPN, SIGILL, SIGTRAP, SI_KERNEL } from '../exit.js';
 import { getCF, materialize, rflags, setSome } from '../flags.js';
 import { fault, gpFault } from '../access.js';
 import { pure } from './operands.js';
+import { emit } from '../emit.js';
 
 const nop: Exec = () => {};
 function pureNop(i: Insn): Exec { pure(i); return nop; }
@@ -26,6 +27,7 @@ def(codes(
   ...['0F0D', '0F18', '0F19', '0F1A', '0F1B', '0F1C', '0F1D', '0F1E', '0F1F'].flatMap((o) =>
     [`Reservednop_rm16_r16_${o}`, `Reservednop_rm32_r32_${o}`, `Reservednop_rm64_r64_${o}`]),
 ), pureNop);
+emit(nop, () => '');
 
 // ---- flag instructions ----
 

@@ -216,12 +216,16 @@ def(codes('Bswap_r16', 'Bswap_r32', 'Bswap_r64'), (i) => {
 
 // ---- cbw cwde cdqe / cwd cdq cqo ----
 
-def(codes('Cbw'), (i) => { pure(i); return (c) => { c.r16[0] = (c.r8[0] << 24) >> 24; }; });
-def(codes('Cwde'), (i) => { pure(i); return (c) => { c.r[0] = (c.r16[0] << 16) >> 16; c.r[1] = 0; }; });
-def(codes('Cdqe'), (i) => { pure(i); return (c) => { c.r[1] = c.r[0] >> 31; }; });
-def(codes('Cwd'), (i) => { pure(i); return (c) => { c.r16[8] = c.r16[0] & 0x8000 ? 0xffff : 0; }; });
-def(codes('Cdq'), (i) => { pure(i); return (c) => { c.r[4] = c.r[0] >> 31; c.r[5] = 0; }; });
-def(codes('Cqo'), (i) => { pure(i); return (c) => { const s = c.r[1] >> 31; c.r[4] = s; c.r[5] = s; }; });
+// One handler each (not a closure per instruction), so the compiled tier can find their emitters.
+const cbw: Exec = (c) => { c.r16[0] = (c.r8[0] << 24) >> 24; };
+const cwde: Exec = (c) => { c.r[0] = (c.r16[0] << 16) >> 16; c.r[1] = 0; };
+const cdqe: Exec = (c) => { c.r[1] = c.r[0] >> 31; };
+const cwd: Exec = (c) => { c.r16[8] = c.r16[0] & 0x8000 ? 0xffff : 0; };
+const cdq: Exec = (c) => { c.r[4] = c.r[0] >> 31; c.r[5] = 0; };
+const cqo: Exec = (c) => { const s = c.r[1] >> 31; c.r[4] = s; c.r[5] = s; };
+for (const [name, fn] of [['Cbw', cbw], ['Cwde', cwde], ['Cdqe', cdqe], ['Cwd', cwd], ['Cdq', cdq], ['Cqo', cqo]] as const) {
+  def(codes(name), (i) => { pure(i); return fn; });
+}
 
 // ---- xlat: al = [rbx + al] ----
 
@@ -253,6 +257,41 @@ emit(movMR[0], (i, g) => addrLocal(i, g) + g.store(g.v('a'), 1, `c.r8[${i.b}]`))
 emit(movMI[2], (i, g) => addrLocal(i, g) + g.store(g.v('a'), 4, `${i.imm}`));
 emit(movMI[3], (i, g) => addrLocal(i, g) + g.store(g.v('a'), 8, `${i.imm}`, `${i.immHi}`));
 emit(movMI[0], (i, g) => addrLocal(i, g) + g.store(g.v('a'), 1, `${i.imm & 0xff}`));
+emit(movRR[0], (i) => `c.r8[${i.a}] = c.r8[${i.b}];\n`);
+emit(movRR[1], (i) => `c.r16[${i.a}] = c.r16[${i.b}];\n`);
+emit(movRI[0], (i) => `c.r8[${i.a}] = ${i.imm & 0xff};\n`);
+emit(movRI[1], (i) => `c.r16[${i.a}] = ${i.imm & 0xffff};\n`);
+emit(movRM[1], (i, g) => addrLocal(i, g) + g.load(g.v('v'), g.v('a'), 2) + `c.r16[${i.a}] = ${g.v('v')};\n`);
+emit(movMR[1], (i, g) => addrLocal(i, g) + g.store(g.v('a'), 2, `c.r16[${i.b}]`));
+emit(movMI[1], (i, g) => addrLocal(i, g) + g.store(g.v('a'), 2, `${i.imm & 0xffff}`));
+/** movzx/movsx of any size pair: the source zero-extended (views and loads of 1 and 2 bytes are unsigned), then sign-extended if asked. */
+emit(extend, (i, g) => {
+  const v = g.v('v'), n = i.x as 1 | 2 | 4;
+  let code: string;
+  if (i.k1 === K_REG) {
+    const view = n === 1 ? 'c.r8' : n === 2 ? 'c.r16' : 'r';
+    code = `const ${v} = ${view}[${i.b}];\n`;
+  } else code = addrLocal(i, g) + g.load(v, g.v('a'), n);
+  const e = g.v('e');
+  const ext = i.op === 0 || n === 4 ? v : n === 1 ? `((${v} << 24) >> 24)` : `((${v} << 16) >> 16)`;
+  code += `const ${e} = ${ext};\n`;
+  if (i.s0 === 2) return code + `c.r16[${i.a}] = ${e};\n`;
+  if (i.s0 === 4) return code + `r[${i.a}] = ${e}; r[${i.a + 1}] = 0;\n`;
+  return code + `r[${i.a}] = ${e}; r[${i.a + 1}] = ${i.op === 0 ? '0' : `${e} >> 31`};\n`;
+});
+/** bswap as one expression of the 32-bit value x. */
+const swapSource = (x: string) => `((${x} << 24) | ((${x} & 0xff00) << 8) | ((${x} >>> 8) & 0xff00) | (${x} >>> 24))`;
+emit(bswap32, (i) => `r[${i.a}] = ${swapSource(`r[${i.a}]`)}; r[${i.a + 1}] = 0;\n`);
+emit(bswap64, (i, g) => {
+  const lo = g.v('lo');
+  return `const ${lo} = r[${i.a}];\nr[${i.a}] = ${swapSource(`r[${i.a + 1}]`)}; r[${i.a + 1}] = ${swapSource(lo)};\n`;
+});
+emit(cbw, () => 'c.r16[0] = (c.r8[0] << 24) >> 24;\n');
+emit(cwde, () => 'r[0] = (c.r16[0] << 16) >> 16; r[1] = 0;\n');
+emit(cdqe, () => 'r[1] = r[0] >> 31;\n');
+emit(cwd, () => 'c.r16[8] = (c.r16[0] & 0x8000) !== 0 ? 0xffff : 0;\n');
+emit(cdq, () => 'r[4] = r[0] >> 31; r[5] = 0;\n');
+emit(cqo, () => 'r[4] = r[1] >> 31; r[5] = r[4];\n');
 emit(movzx32m8, (i, g) => addrLocal(i, g) + g.load(g.v('v'), g.v('a'), 1) + `r[${i.a}] = ${g.v('v')}; r[${i.a + 1}] = 0;\n`);
 emit(movzx32m16, (i, g) => addrLocal(i, g) + g.load(g.v('v'), g.v('a'), 2) + `r[${i.a}] = ${g.v('v')}; r[${i.a + 1}] = 0;\n`);
 emit(movzx32r8, (i) => `r[${i.a}] = c.r8[${i.b}]; r[${i.a + 1}] = 0;\n`);
