@@ -424,6 +424,17 @@ export class Vfs {
     if (loc.mnt.noexec) return -EACCES;
     if (!permission(a, t.cred, MAY_EXEC)) return -EACCES;
     const hub = this.notify;
+    const mtimeMs = a.mtime.sec * 1000 + Math.floor(a.mtime.nsec / 1e6);
+    const identity = { dev: loc.inode.sb.dev, ino: loc.inode.ino, size: a.size, mtimeMs };
+    // The same unchanged file exec'd again (BusyBox, once per applet run): its bytes are known, and
+    // the file need not even be opened (on hostfs a host open and close). Only when no fsnotify group
+    // could see the open, the reads or a permission question.
+    const cacheKey = `${identity.dev}:${identity.ino}`;
+    const stamp = `${a.size}:${a.mtime.sec}.${a.mtime.nsec}:${a.ctime.sec}.${a.ctime.nsec}`;
+    if (hub === null || hub.idle) {
+      const hit = this.execBytes.get(cacheKey);
+      if (hit !== undefined && hit.stamp === stamp) return { bytes: hit.bytes, identity, guestPath: this.foundPath(t, found) };
+    }
     const obj = hub === null ? null : objOf(loc, this.via(t, found));
     if (obj !== null) {
       const p = askPermission(t, hub, 'exec', obj);
@@ -433,19 +444,6 @@ export class Vfs {
     if (f === undefined) return -EACCES;
     if (typeof f === 'number') return f;
     if (obj !== null) { bindFile(f, hub!, obj); hub!.open(obj, t, f, true); }
-    const mtimeMs = a.mtime.sec * 1000 + Math.floor(a.mtime.nsec / 1e6);
-    const identity = { dev: loc.inode.sb.dev, ino: loc.inode.ino, size: a.size, mtimeMs };
-    // The same unchanged file exec'd again (BusyBox, once per applet run): its bytes are known.
-    // Only when no fsnotify group could see the reads it saves.
-    const cacheKey = `${identity.dev}:${identity.ino}`;
-    const stamp = `${a.size}:${a.mtime.sec}.${a.mtime.nsec}:${a.ctime.sec}.${a.ctime.nsec}`;
-    if (hub === null || hub.idle) {
-      const hit = this.execBytes.get(cacheKey);
-      if (hit !== undefined && hit.stamp === stamp) {
-        f.put(t);
-        return { bytes: hit.bytes, identity, guestPath: this.foundPath(t, found) };
-      }
-    }
     try {
       const chunks: Uint8Array[] = [];
       let total = 0;
