@@ -36,6 +36,8 @@ export class Cpu {
   tier: Tier = 'compiled';
   /** Blocks decoded so far (diagnostics: code that stays cached is not decoded again). */
   decodedBlocks = 0;
+  /** Blocks made so far, decoded or relocated from a template of the same bytes (templates.ts, shared by every Cpu of the process). */
+  builtBlocks = 0;
 
   private readonly core: Core;
   private readonly cache: CodeCache;
@@ -167,6 +169,7 @@ export class Cpu {
     if (r !== null) {
       const b = new Block(rip, r.end, r.insns, interpret, r.lo, r.hi);
       this.cache.add(b);
+      this.builtBlocks++;
       return b;
     }
     const d = this.decoder.decodeBlock(rip);
@@ -180,6 +183,7 @@ export class Cpu {
     const b = new Block(rip, d.end, d.insns, interpret, d.lo, d.hi);
     this.cache.add(b);
     this.decodedBlocks++;
+    this.builtBlocks++;
     if (d.relocatable && this.decoder.follow) addTemplate(this.mem, rip, d.lo, d.hi, d.end, d.insns);
     return b;
   }
