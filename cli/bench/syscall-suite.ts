@@ -143,8 +143,8 @@ export async function runSyscallSuite(ctx: BenchContext, rows: string[], iterati
         const m = iterations === undefined && isSimPath(path) && got.length === 0 && !redone.has(path) ? calibrate(n, s.us) : n;
         if (m !== n) {
           redone.add(path);
+          ctx.progress(`${tag(path, what)}: ${s.us.toPrecision(4)} us/op, too short a run after the warm-up; timed runs use n=${m}`);
           res.iterations[path] = m;
-          ctx.progress(`${tag(path, what)}: ${s.us.toPrecision(4)} us/op, a short run after the warm-up; timed runs use n=${m}`);
           continue;
         }
         got.push(s.us);
