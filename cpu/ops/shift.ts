@@ -314,8 +314,31 @@ function shiftClSource(i: Insn, g: Gen): string | null {
 }
 
 /** 64-bit register shifts and rotates by an immediate; rotates only when their flags are dead. */
+/**
+ * shl/shr/sar of an 8- or 16-bit register by an immediate, as shift() does
+ * it: the value zero-extended (sign-extended for sar), CF the last bit out,
+ * the flags of the operation on that value. A masked count of 0 changes
+ * nothing.
+ */
+function shiftSmallImmSource(i: Insn, g: Gen): string | null {
+  if (i.op !== SHL && i.op !== SHR && i.op !== SAR) return null;
+  const n = i.b & 31;
+  if (n === 0) return '';
+  const bits = i.x * 8, view = i.x === 1 ? 'c.r8' : 'c.r16';
+  const v = g.v('v'), res = g.v('res');
+  const value = i.op === SAR ? `(${view}[${i.a}] << ${32 - bits}) >> ${32 - bits}` : `${view}[${i.a}]`;
+  let out: string, cf: string;
+  if (i.op === SHL) { out = `${v} << ${n}`; cf = n <= bits ? `(${v} >>> ${bits - n}) & 1` : '0'; }
+  else if (i.op === SHR) { out = `${v} >>> ${n}`; cf = `(${v} >>> ${n - 1}) & 1`; }
+  else { out = `${v} >> ${n}`; cf = `(${v} >> ${n - 1}) & 1`; }
+  const kind = i.op === SHL ? KF_SHL : i.op === SHR ? KF_SHR : KF_SAR;
+  return `const ${v} = ${value}, ${res} = (${out}) | 0;\n${view}[${i.a}] = ${res};\n` +
+    g.setFlags(kind, i.x === 1 ? 0 : 1, v, '0', res, '0', '0', '0', cf);
+}
+
 emit(shiftRm, (i, g) => {
   if (i.k0 === K_REG && i.b < 0 && (i.x === 4 || i.x === 8)) return shiftClSource(i, g);
+  if (i.k0 === K_REG && i.b >= 0 && (i.x === 1 || i.x === 2)) return shiftSmallImmSource(i, g);
   if (i.k0 !== K_REG || i.b < 0 || i.x !== 8) return null;
   const n = i.b & 63;
   if (n === 0) return '';
