@@ -318,3 +318,25 @@ emit(imulN, (i, g) => {
     `r[${i.a + 1}] = ((${al} >>> 16) * (${bl} >>> 16) + (${m1} >>> 16) + (${m2} >>> 16) + Math.imul(${al}, ${bh}) + Math.imul(${ah}, ${bl})) | 0;\n` +
     `r[${i.a}] = Math.imul(${al}, ${bl});\n`;
 });
+
+/**
+ * Unsigned div r/m32 when edx is 0 and the divisor is not (a hash modulo a
+ * table size, edx zeroed first): the quotient and remainder of two uint32
+ * values, exact in doubles (floor of the quotient cannot round up below
+ * 2^32). Anything else — edx not 0, a zero divisor (#DE) — runs the handler.
+ * The flags stay as they were, as the handler leaves them.
+ */
+emit(div, (i, g) => {
+  if (i.op !== 0 || i.x !== 4) return null;
+  const d = g.v('d'), n = g.v('n'), q = g.v('q');
+  let code: string;
+  if (i.k0 === K_REG) code = `const ${d} = r[${i.a}] >>> 0;\n`;
+  else {
+    const a = g.v('a'), m = g.v('m');
+    code = `const ${a} = ${g.addr(i)};\n` + g.load(m, a, 4) + `const ${d} = ${m} >>> 0;\n`;
+  }
+  return code +
+    `if (r[4] === 0 && ${d} !== 0) { const ${n} = r[0] >>> 0, ${q} = Math.floor(${n} / ${d}); ` +
+    `r[0] = ${q} | 0; r[1] = 0; r[4] = (${n} - ${q} * ${d}) | 0; r[5] = 0; }\n` +
+    `else { c.k = ${g.k}; ${g.handler()} }\n`;
+});
