@@ -2,7 +2,10 @@
  * String instructions: movs stos lods scas cmps in every size, with rep,
  * repe and repne, honouring DF. Each iteration completes (registers updated)
  * before the next may fault, so a fault leaves rsi/rdi/rcx at the failing
- * element with rip at the instruction, as on hardware.
+ * element with rip at the instruction, as on hardware. A fault inside a
+ * repe/repne cmps or scas also puts the arithmetic flags back as they were
+ * before the instruction (Intel SDM, REP: the instruction does not read
+ * them, so it can be restarted), not as the last compare left them.
  *
  * Forward rep movs and rep stos over ranges that are valid as a whole, and
  * whose overlap cannot change the result, run as one bulk copy or fill.
@@ -11,7 +14,7 @@ import type { Core } from '../core.js';
 import { type Exec, type Insn } from '../insn.js';
 import { def, codes } from '../registry.js';
 import { DF } from '../context.js';
-import { getZF } from '../flags.js';
+import { getZF, materialize, setArith } from '../flags.js';
 import { readMem, writeMem, sizeIndex } from './operands.js';
 import { alu, alu64, CMP } from './alu.js';
 
@@ -126,12 +129,26 @@ const string: Exec = (c, i) => {
   let count = reg(c, RCX, m32);
   if (count === 0) return;
   if (step > 0 && (i.op === MOVS || i.op === STOS) && bulk(c, i, count)) return;
-  const compare = i.op === SCAS || i.op === CMPS;
-  while (count !== 0) {
-    element(c, i, step);
-    count--;
-    setReg(c, RCX, count, m32);
-    if (compare && getZF(c) !== (i.rep === 1)) break;
+  if (i.op !== SCAS && i.op !== CMPS) {
+    while (count !== 0) {
+      element(c, i, step);
+      count--;
+      setReg(c, RCX, count, m32);
+    }
+    return;
+  }
+  materialize(c);
+  const before = c.flags;
+  try {
+    while (count !== 0) {
+      element(c, i, step);
+      count--;
+      setReg(c, RCX, count, m32);
+      if (getZF(c) !== (i.rep === 1)) break;
+    }
+  } catch (e) {
+    setArith(c, before);
+    throw e;
   }
 };
 
