@@ -26,6 +26,11 @@ export class Block {
   next2: Block | null = null;
   next2a = -1;
   readonly n: number;
+  /**
+   * The instructions by the index c.k names: insns, followed in a compiled
+   * block by those of the side-exit targets it inlined (compile.ts).
+   */
+  all: Insn[];
   readonly firstPage: number;
   readonly lastPage: number;
 
@@ -40,6 +45,7 @@ export class Block {
     hi = end,
   ) {
     this.n = insns.length;
+    this.all = insns;
     this.firstPage = lo >>> 12;
     this.lastPage = (hi - 1) >>> 12;
   }

@@ -125,36 +125,72 @@ function prologue(body: string): string {
   return used.length === 0 ? '' : `const ${used.map(([name, e]) => `${name} = ${e}`).join(', ')};\n`;
 }
 
-interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[] }
+interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[][] }
 
-function emitBlock(b: Block, dead: boolean[], skipTo: number[]): Emitted {
-  const ins = b.insns;
+/**
+ * A side exit's target compiled into the block: when the jcc at index `at`
+ * is taken, `s`'s instructions run in the same function instead of the
+ * block returning to the run loop. They take the indices from `off` on (in
+ * Block.all), so faults and handler calls find them.
+ */
+interface Inlined { at: number; s: Block; off: number }
+
+/** Side exits inlined at most per block, and the longest target inlined (generated code stays small). */
+const MAX_INLINED = 4;
+const MAX_INLINED_INSNS = 64;
+
+const hasRdtsc = (b: Block): boolean => b.insns.some((i) => i.code === RDTSC);
+
+/**
+ * The side exits of b whose targets are inlined: a target already decoded
+ * (so it has run), on b's own pages (a write there invalidates b with it),
+ * not b itself, not a loop (its own compiled loop does better), short, and
+ * without rdtsc (which counts by its index in its own block).
+ */
+function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[]): Inlined[] {
+  const out: Inlined[] = [];
+  if (hasRdtsc(b)) return out;
+  let off = b.n;
+  for (let k = 0; k < b.n - 1 && out.length < MAX_INLINED; k++) {
+    const i = b.insns[k];
+    if (!isJcc(i) || skipTo[k] > 0) continue;
+    const s = lookup(i.target);
+    if (s === undefined || !s.valid || s === b || s.n > MAX_INLINED_INSNS) continue;
+    if (s.firstPage < b.firstPage || s.lastPage > b.lastPage || isLoop(s) || hasRdtsc(s)) continue;
+    out.push({ at: k, s, off });
+    off += s.n;
+  }
+  return out;
+}
+
+/**
+ * Emits instructions ins as indices off.. of the function (g.n set by the
+ * caller): each as its emitter's statements or a call of its handler, with
+ * forward skips (skipTo, indices into ins) nested as blocks, a c.stop check
+ * after stores, and at a jcc listed in `inlined` that code for its taken path.
+ */
+function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: number[], inlined: Map<number, string>,
+  lazyRead: boolean[], params: string[], args: unknown[]): string {
   const n = ins.length;
-  const params: string[] = [...HELPER_NAMES];
-  const args: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
-  const lazyRead: boolean[] = new Array(n);
-  const g = new Gen();
-  g.base = b.addr;
-  g.n = n;
-  g.loop = isLoop(b);
-  g.skips = skipTo.some((j) => j > 0);
   // Skipped ranges still open (their end indices, innermost last).
   const open: number[] = [];
   let body = '';
-  for (let k = 0; k < n; k++) {
-    const i = ins[k];
-    while (open.length > 0 && open[open.length - 1] === k) {
+  for (let j = 0; j < n; j++) {
+    const i = ins[j];
+    const k = off + j;
+    while (open.length > 0 && open[open.length - 1] === j) {
       open.pop();
       body += '}\n';
       // Two paths join here: no flag source's locals are in scope for both.
       g.flags = null;
     }
     g.k = k;
-    g.skipTo = skipTo[k];
-    g.flagsDead = dead[k];
+    g.skipTo = skipTo[j] > 0 ? off + skipTo[j] : -1;
+    g.flagsDead = dead[j];
     g.stored = false;
     g.self = false;
     g.fused = false;
+    g.inline = inlined.get(j) ?? null;
     const before = g.flags;
     if (i.fmod !== 0) g.flags = null;
     const e = emitterFor(i.fn);
@@ -166,16 +202,58 @@ function emitBlock(b: Block, dead: boolean[], skipTo: number[]): Emitted {
       code = (i.mayFault ? `c.k = ${k};\n` : '') + g.handler() + '\n';
       g.stored = i.writes;
     }
-    lazyRead[k] = i.fread !== 0 && !g.fused;
+    g.inline = null;
+    lazyRead[j] = i.fread !== 0 && !g.fused;
     if (g.self) {
       params.push(`i${k}`, `f${k}`);
       args.push(i, i.fn);
     }
-    body += `// ${k}: +${i.addr - b.addr}\n${code}`;
-    if (skipTo[k] > 0) open.push(skipTo[k]);
-    if (g.stored && k < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[k + 1].addr)}; ${g.ret(k + 1)} }\n`;
+    body += `// ${k}: +${i.addr - g.base}\n${code}`;
+    if (skipTo[j] > 0) open.push(skipTo[j]);
+    if (g.stored && j < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`;
   }
-  const last = ins[n - 1];
+  return body;
+}
+
+/**
+ * The block's function body. lazy[0] (b) and lazy[1..] (the inlined
+ * targets): which instructions read the lazy flag state, from a first pass
+ * (undefined: every flag reader), for the flag liveness of the second.
+ */
+function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[][] | null): Emitted {
+  const params: string[] = [...HELPER_NAMES];
+  const args: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
+  const lazyRead: boolean[][] = [];
+  const readers = (x: Block, at: number): boolean[] => lazy?.[at] ?? x.insns.map((i) => i.fread !== 0);
+  const g = new Gen();
+  g.base = b.addr;
+  const loop = isLoop(b);
+  const skipTo = skipTargets(b);
+  g.skips = skipTo.some((j) => j > 0) || inl.length > 0;
+  // The inlined targets first: each runs where its side exit would have returned, so it counts what b ran before
+  // (sk: the instructions between b's jcc and the target's first index did not run) and falls through to its own end.
+  const inlined = new Map<number, string>();
+  inl.forEach(({ at, s, off }, x) => {
+    const sSkip = skipTargets(s);
+    const dead = deadFlags(s.insns, liveOut(s, lookup), sideLive(s, lookup), readers(s, x + 1), sSkip);
+    g.loop = false;
+    g.inLoop = loop;
+    g.n = off + s.n;
+    g.flags = null;
+    const read: boolean[] = new Array(s.n);
+    const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read, params, args);
+    lazyRead[x + 1] = read;
+    inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${g.ret(g.n)}\n`);
+  });
+  const n = b.n;
+  g.loop = loop;
+  g.inLoop = false;
+  g.n = n;
+  g.flags = null;
+  const dead = deadFlags(b.insns, liveOut(b, lookup), sideLive(b, lookup), readers(b, 0), skipTo);
+  lazyRead[0] = new Array(n);
+  let body = emitInsns(g, b.insns, 0, dead, skipTo, inlined, lazyRead[0], params, args);
+  const last = b.insns[n - 1];
   if (g.loop && !isJcc(last) && !isDirectJmp(last)) {
     // It falls through to its own start: every pass round the end goes round again.
     body += `c.stop = 0;\ndone += ${g.count(n)}; c.tscBase += ${g.count(n)}; if (done < c.left) continue; c.rip = ${g.abs(b.addr)}; return done;\n`;
@@ -207,13 +285,12 @@ function isLoop(b: Block): boolean {
 }
 
 export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
-  const out = liveOut(b, lookup);
-  const side = sideLive(b, lookup);
-  const skipTo = skipTargets(b);
+  const inl = inlineTargets(b, lookup, skipTargets(b));
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
-  const first = emitBlock(b, deadFlags(b.insns, out, side, b.insns.map((i) => i.fread !== 0), skipTo), skipTo);
-  const emitted = emitBlock(b, deadFlags(b.insns, out, side, first.lazyRead, skipTo), skipTo);
+  const first = emitBlock(b, lookup, inl, null);
+  const emitted = emitBlock(b, lookup, inl, first.lazyRead);
   const { params, args } = emitted;
+  b.all = inl.length === 0 ? b.insns : b.insns.concat(...inl.map((x) => x.s.insns));
   const body = prologue(emitted.body) + emitted.body;
   // No absolute address in the source (see Gen.base): the same code at another page-aligned base
   // (an image exec'd again) shares the factory; the name keeps the page offset, for profiles.

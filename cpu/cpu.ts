@@ -145,7 +145,7 @@ export class Cpu {
         if (e !== FAULT) throw e;
         retired += c.k + c.loopDone;
         c.loopDone = 0;
-        rip = b.insns[c.k].addr;
+        rip = b.all[c.k].addr;
         reason = ExitReason.Fault;
         this.resumeBlock = null;
         break;

@@ -56,6 +56,17 @@ export class Gen {
    * loop: the instructions retired in earlier rounds are in the local `done`.
    */
   loop = false;
+  /**
+   * The code runs inside a compiled loop's body (returns add `done`) though
+   * the instructions being emitted are not the loop's own: a side exit's
+   * target inlined into a loop block (compile.ts).
+   */
+  inLoop = false;
+  /**
+   * For a jcc leaving the block: the code to run when it is taken (its
+   * target's instructions, inlined by compile.ts), instead of leaving; null: leave.
+   */
+  inline: string | null = null;
   /** True when no later reader can see the flags this instruction writes (skip lazy-flag stores). */
   flagsDead = false;
   /** Set by store emitters: the block must check c.stop after this instruction. */
@@ -82,7 +93,7 @@ export class Gen {
 
   /** `return` of `count` instructions retired in this round (plus the earlier rounds of a loop). */
   ret(count: number): string {
-    return this.loop ? `return done + ${this.count(count)};` : `return ${this.count(count)};`;
+    return this.loop || this.inLoop ? `return done + ${this.count(count)};` : `return ${this.count(count)};`;
   }
 
   /** A call of the instruction's own handler (for slow paths the emitted code does not cover). */

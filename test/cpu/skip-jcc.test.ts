@@ -292,3 +292,74 @@ describe('a loop closed by a followed jmp back to its head', () => {
     expect(out[0].retired).to.equal(3 + 8 * 7 + 4);
   });
 });
+
+describe('side exits whose target block is compiled into the block (inlined)', () => {
+  /**
+   * A loop block at `top` whose odd rounds leave through `jne odd` to code
+   * before it on the same page; `odd` stores, may fault in round faultAt
+   * (reading address 8), and goes back to `top` or ends.
+   */
+  const head = (a: Asm, rounds: number) => a.i('Mov_r32_imm32', 'ecx', rounds)
+    .i('Xor_r32_rm32', 'eax', 'eax')
+    .i('Xor_r32_rm32', 'ebx', 'ebx')
+    .i('Xor_r32_rm32', 'esi', 'esi')
+    .i('Jmp_rel32_64', L('top'));
+  const odd = (a: Asm, faultAt: number | null) => a.label('odd').i('Add_rm32_imm8', 'ebx', 5)
+    .i('Mov_rm32_r32', m(null, DATA + 4), 'ebx')
+    .i('Cmp_rm32_imm8', 'ecx', faultAt ?? -1)
+    .i('Jne_rel8_64', L('nofault'))
+    .i('Mov_r32_rm32', 'edi', m(null, 8))
+    .label('nofault').i('Sub_rm32_imm8', 'ecx', 1)
+    .i('Jne_rel32_64', L('top'))
+    .i('Ud2');
+  const asm = (rounds: number, faultAt: number | null) => () => odd(head(new Asm(), rounds), faultAt)
+    .label('top').i('Test_rm32_imm32', 'ecx', 1)
+    .i('Jne_rel32_64', L('odd'))
+    .i('Add_rm32_imm32', 'eax', 0x7fffffff)
+    .i('Setb_rm8', 'dl')
+    .i('Add_r32_rm32', 'esi', 'edx')
+    .i('Mov_rm32_r32', m(null, DATA), 'esi')
+    .i('Sub_rm32_imm8', 'ecx', 1)
+    .i('Jne_rel32_64', L('top'))
+    .i('Ud2');
+
+  it('is inlined when the target was decoded and lies on the block\'s pages; c.k indices go on past the block', () => {
+    const mc = program(asm(9, null)(), 'compiled');
+    const dec = new BlockDecoder(new Core(mc.mem));
+    const block = (addr: number) => { const d = dec.decodeBlock(addr); return new Block(addr, d.end, d.insns, interpret, d.lo, d.hi); };
+    // The entry block's jmp (index 4) goes to `top`, whose jne (index 1) goes to `odd`.
+    const topAt = block(CODE_BASE).insns[4].target;
+    const top = block(topAt);
+    const oddAt = top.insns[1].target;
+    expect(oddAt).to.be.below(topAt);
+    const target = block(oddAt);
+    const src = compileBlock(top, (a) => (a === oddAt ? target : undefined)).toString();
+    expect(top.all.length).to.equal(top.n + target.n);
+    expect(top.all[top.n].addr).to.equal(oddAt);
+    // Taken, the jcc (index 1) runs odd's instructions (indices from top.n on) instead of returning.
+    const rel = (a: number) => (a >= topAt ? `(B + ${a - topAt})` : `(B - ${topAt - a})`);
+    expect(src).to.include(`sk += ${top.n - 2}; c.rip = ${rel(target.end)};`);
+    expect(src).to.include(`// ${top.n}: +-${topAt - oddAt}`);
+    // Without the target decoded it stays a side exit.
+    const plain = block(topAt);
+    expect(compileBlock(plain, () => undefined).toString()).to.include(`c.rip = ${rel(oddAt)}; return`);
+    expect(plain.all.length).to.equal(plain.n);
+  });
+
+  it('compiled equals interpreted, with the inlined code run in many rounds of the loop', () => {
+    for (const rounds of [1, 2, 5, 8, 17, 40]) {
+      const { interp, compiled } = both(asm(rounds, null));
+      expect(compiled, `rounds ${rounds}`).to.deep.equal(interp);
+      expect(interp.reason).to.equal(ExitReason.Fault);
+    }
+  });
+
+  it('a fault inside the inlined code: same rip, retired count and registers as the interpreter', () => {
+    for (const faultAt of [1, 3, 7, 11, 25]) {
+      const { interp, compiled } = both(asm(30, faultAt));
+      expect(interp.reason).to.equal(ExitReason.Fault);
+      expect(interp.fault![1]).to.equal(8);
+      expect({ ...compiled, flags: 0 }, `fault in round ${faultAt}`).to.deep.equal({ ...interp, flags: 0 });
+    }
+  });
+});
