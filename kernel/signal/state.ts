@@ -20,22 +20,26 @@ export function defaultSigAction(): SigAction {
 
 export class SigHand {
   /** Index 1..64. */
-  readonly actions: SigAction[] = [];
+  readonly actions: SigAction[];
 
-  constructor() {
+  /** Every action SIG_DFL, or (clone) the given ones. */
+  constructor(actions?: SigAction[]) {
+    if (actions !== undefined) { this.actions = actions; return; }
+    this.actions = [];
     for (let s = 0; s <= NSIG; s++) this.actions.push(defaultSigAction());
   }
 
   get(sig: number): SigAction { return this.actions[sig]; }
 
-  /** A private copy (vfork child, fork-like sharing without CLONE_SIGHAND). */
+  /** A private copy (vfork child, fork-like sharing without CLONE_SIGHAND); made once per vfork, so not built twice. */
   clone(): SigHand {
-    const h = new SigHand();
+    const actions: SigAction[] = new Array(NSIG + 1);
+    actions[0] = defaultSigAction();
     for (let s = 1; s <= NSIG; s++) {
       const a = this.actions[s];
-      h.actions[s] = { handler: a.handler, flags: a.flags, restorer: a.restorer, mask: a.mask.copy() };
+      actions[s] = { handler: a.handler, flags: a.flags, restorer: a.restorer, mask: a.mask.copy() };
     }
-    return h;
+    return new SigHand(actions);
   }
 
   /** execve: handled signals go back to SIG_DFL; ignored ones stay ignored (flush_signal_handlers). */
