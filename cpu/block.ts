@@ -87,6 +87,9 @@ export const interpret: BlockExec = (c: Core, b: Block): number => {
   return n;
 };
 
+/** Slots of CodeCache's direct-mapped front (a power of two). */
+const RECENT_SLOTS = 4096;
+
 export class CodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly pages = new Map<number, Block[]>();
@@ -94,8 +97,20 @@ export class CodeCache {
   /** placed: GuestMemory.placed, forgotten with a page's watch (see there). */
   constructor(private readonly codePages: Uint8Array, private readonly placed: Float64Array) {}
 
+  /**
+   * A direct-mapped front for the map (the run loop asks on every dispatch
+   * its successor links miss: returns to many call sites, indirect jumps).
+   * A slot may hold a block since invalidated or replaced: checked on use.
+   */
+  private readonly recent: Array<Block | null> = new Array<Block | null>(RECENT_SLOTS).fill(null);
+
   get(addr: number): Block | undefined {
-    return this.blocks.get(addr);
+    const slot = (addr ^ (addr >>> 11)) & (RECENT_SLOTS - 1);
+    const r = this.recent[slot];
+    if (r !== null && r.addr === addr && r.valid) return r;
+    const b = this.blocks.get(addr);
+    if (b !== undefined) this.recent[slot] = b;
+    return b;
   }
 
   add(b: Block): void {
