@@ -9,6 +9,7 @@ import type { Cred, Process, Task } from '../task.js';
 import { RLIMIT_NOFILE, RLIM_INFINITY, RLIM_NLIMITS } from '../task.js';
 
 const isRoot = (c: Cred): boolean => c.euid === 0;
+const dec = new TextDecoder();
 /** -1 as an id argument means "unchanged". */
 const NO_ID = 0xffffffff;
 
@@ -204,7 +205,7 @@ function readName(t: Task, addr: number, len: number): string | number {
   const n = len | 0;
   if (n < 0 || n > UTS_LEN - 1) return -EINVAL;
   if (!isRoot(t.cred)) return -EPERM;
-  return new TextDecoder().decode(t.mem.readBytes(addr, n));
+  return dec.decode(t.mem.readBytes(addr, n));
 }
 
 export function sethostname(t: Task, name: number, len: number): number {

@@ -6,6 +6,9 @@ import { EINVAL, EPERM } from '../errno.js';
 import { validSignal } from '../signal/defs.js';
 import type { Process, Task } from '../task.js';
 
+/** One each for the module: making them costs more than a PR_GET_NAME (BusyBox asks at every start). */
+const enc = new TextEncoder(), dec = new TextDecoder();
+
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
 /** The top of the user half of the x86-64 address space (TASK_SIZE_MAX). */
 const TASK_SIZE_MAX = 0x7fff_ffff_f000;
@@ -50,12 +53,12 @@ export function prctl(t: Task, option: number, a2: number): number {
     case PR_SET_NAME: {
       const b = t.mem.readBytes(a2, 16);
       const n = b.indexOf(0);
-      t.comm = new TextDecoder().decode(b.subarray(0, n < 0 ? 15 : Math.min(n, 15)));
+      t.comm = dec.decode(b.subarray(0, n < 0 ? 15 : Math.min(n, 15)));
       return 0;
     }
     case PR_GET_NAME: {
       const out = new Uint8Array(16);
-      out.set(new TextEncoder().encode(t.comm).subarray(0, 15));
+      out.set(enc.encode(t.comm).subarray(0, 15));
       t.mem.writeBytes(a2, out);
       return 0;
     }
