@@ -9,7 +9,7 @@ import type { Cred, Process, Task } from '../task.js';
 import { RLIMIT_NOFILE, RLIM_INFINITY, RLIM_NLIMITS } from '../task.js';
 
 const isRoot = (c: Cred): boolean => c.euid === 0;
-const dec = new TextDecoder();
+const enc = new TextEncoder(), dec = new TextDecoder();
 /** -1 as an id argument means "unchanged". */
 const NO_ID = 0xffffffff;
 
@@ -193,7 +193,6 @@ export const UTS_LEN = 65;
 export function uname(t: Task, buf: number): number {
   const k = t.kernel;
   const out = new Uint8Array(UTS_LEN * 6);
-  const enc = new TextEncoder();
   [UTS_SYSNAME, k.hostname, UTS_RELEASE, UTS_VERSION, UTS_MACHINE, k.domainname].forEach((s, i) => {
     out.set(enc.encode(s).subarray(0, UTS_LEN - 1), i * UTS_LEN);
   });

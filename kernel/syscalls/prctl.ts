@@ -6,7 +6,7 @@ import { EINVAL, EPERM } from '../errno.js';
 import { validSignal } from '../signal/defs.js';
 import type { Process, Task } from '../task.js';
 
-/** One each for the module: making them costs more than a PR_GET_NAME (BusyBox asks at every start). */
+/** One each for the module: making them costs more than the call (BusyBox asks PR_GET_NAME at every start). */
 const enc = new TextEncoder(), dec = new TextDecoder();
 
 const ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
