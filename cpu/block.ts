@@ -5,6 +5,7 @@
  */
 import type { Core } from './core.js';
 import { FLOW_CONDITIONAL, type Insn } from './insn.js';
+import { DOUBLE_ZERO } from './double-field.js';
 
 /**
  * Runs a block; returns how many instructions retired (fewer than n when a
@@ -14,6 +15,10 @@ import { FLOW_CONDITIONAL, type Insn } from './insn.js';
 export type BlockExec = (c: Core, b: Block) => number;
 
 export class Block {
+  /** Guest address of the first instruction (compiled code reads it as its base, Gen.base). */
+  readonly addr: number = DOUBLE_ZERO;
+  /** Address after the last instruction (where a fall-through continues). */
+  readonly end: number = DOUBLE_ZERO;
   /** Cleared when the block's code is invalidated; chained links check it. */
   valid = true;
   /** Runs since creation (the compiled tier picks hot blocks). */
@@ -22,9 +27,9 @@ export class Block {
   liveIn = -1;
   /** Up to two successors remembered by address, so the run loop skips the map lookup. */
   next1: Block | null = null;
-  next1a = -1;
+  next1a = DOUBLE_ZERO;
   next2: Block | null = null;
-  next2a = -1;
+  next2a = DOUBLE_ZERO;
   readonly n: number;
   /**
    * The instructions by the index c.k names: insns, followed in a compiled
@@ -35,15 +40,19 @@ export class Block {
   readonly lastPage: number;
 
   constructor(
-    readonly addr: number,
-    /** Address after the last instruction (where a fall-through continues). */
-    readonly end: number,
+    addr: number,
+    end: number,
     readonly insns: Insn[],
     public exec: BlockExec,
     /** The block's bytes are [lo, hi) (wider than [addr, end) when it follows a jmp or call, decode.ts). */
     lo = addr,
     hi = end,
   ) {
+    // Addresses (-1: none) are double fields whatever number they arrive as (double-field.ts).
+    this.addr = addr;
+    this.end = end;
+    this.next1a = -1;
+    this.next2a = -1;
     this.n = insns.length;
     this.all = insns;
     this.firstPage = lo >>> 12;

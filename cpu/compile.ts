@@ -29,6 +29,8 @@ import iced from 'iced-x86';
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
   ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,
 };
+/** The helpers, in HELPER_NAMES' order: what every block function's closure holds. */
+const HELPER_ARGS: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
 
 const ALL_FLAGS = 0x3f;
 
@@ -125,7 +127,7 @@ function prologue(body: string): string {
   return used.length === 0 ? '' : `const ${used.map(([name, e]) => `${name} = ${e}`).join(', ')};\n`;
 }
 
-interface Emitted { body: string; params: string[]; args: unknown[]; lazyRead: boolean[][] }
+interface Emitted { body: string; lazyRead: boolean[][] }
 
 /**
  * A side exit's target compiled into the block: when the jcc at index `at`
@@ -170,7 +172,7 @@ function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[]): Inlined
  * after stores, and at a jcc listed in `inlined` that code for its taken path.
  */
 function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: number[], inlined: Map<number, string>,
-  lazyRead: boolean[], params: string[], args: unknown[]): string {
+  lazyRead: boolean[]): string {
   const n = ins.length;
   // Skipped ranges still open (their end indices, innermost last).
   const open: number[] = [];
@@ -188,7 +190,6 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
     g.skipTo = skipTo[j] > 0 ? off + skipTo[j] : -1;
     g.flagsDead = dead[j];
     g.stored = false;
-    g.self = false;
     g.fused = false;
     g.inline = inlined.get(j) ?? null;
     const before = g.flags;
@@ -204,10 +205,6 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
     }
     g.inline = null;
     lazyRead[j] = i.fread !== 0 && !g.fused;
-    if (g.self) {
-      params.push(`i${k}`, `f${k}`);
-      args.push(i, i.fn);
-    }
     body += `// ${k}: +${i.addr - g.base}\n${code}`;
     if (skipTo[j] > 0) open.push(skipTo[j]);
     if (g.stored && j < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`;
@@ -221,8 +218,6 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
  * (undefined: every flag reader), for the flag liveness of the second.
  */
 function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[][] | null): Emitted {
-  const params: string[] = [...HELPER_NAMES];
-  const args: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);
   const lazyRead: boolean[][] = [];
   const readers = (x: Block, at: number): boolean[] => lazy?.[at] ?? x.insns.map((i) => i.fread !== 0);
   const g = new Gen();
@@ -241,7 +236,7 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
     g.n = off + s.n;
     g.flags = null;
     const read: boolean[] = new Array(s.n);
-    const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read, params, args);
+    const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read);
     lazyRead[x + 1] = read;
     inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${g.ret(g.n)}\n`);
   });
@@ -252,7 +247,7 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
   g.flags = null;
   const dead = deadFlags(b.insns, liveOut(b, lookup), sideLive(b, lookup), readers(b, 0), skipTo);
   lazyRead[0] = new Array(n);
-  let body = emitInsns(g, b.insns, 0, dead, skipTo, inlined, lazyRead[0], params, args);
+  let body = emitInsns(g, b.insns, 0, dead, skipTo, inlined, lazyRead[0]);
   const last = b.insns[n - 1];
   if (g.loop && !isJcc(last) && !isDirectJmp(last)) {
     // It falls through to its own start: every pass round the end goes round again.
@@ -267,7 +262,7 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
     // c.k is the faulting instruction's index; the instructions skipped before it did not retire.
     body = `let sk = 0;\ntry {\n${body}\n} catch (e) { c.loopDone = -sk; throw e; }`;
   }
-  return { body, params, args, lazyRead };
+  return { body, lazyRead };
 }
 
 /**
@@ -289,51 +284,50 @@ export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): B
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
   const first = emitBlock(b, lookup, inl, null);
   const emitted = emitBlock(b, lookup, inl, first.lazyRead);
-  const { params, args } = emitted;
   b.all = inl.length === 0 ? b.insns : b.insns.concat(...inl.map((x) => x.s.insns));
   const body = prologue(emitted.body) + emitted.body;
-  // No absolute address in the source (see Gen.base): the same code at another page-aligned base
-  // (an image exec'd again) shares the factory; the name keeps the page offset, for profiles.
-  const src = `return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`;
-  return factoryFor(params, src)(...args);
+  // No absolute address in the source (see Gen.base) and no Insn in the closure (Gen.handler): the same
+  // code at another page-aligned base, or in another Cpu, runs the same function. The name keeps the
+  // page offset, for profiles.
+  return functionFor(`return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`);
 }
 
-type Factory = (...a: unknown[]) => BlockExec;
-
 /**
- * Factories of compiled blocks by their source, for the whole process (most
- * recently used last). The same code compiled again, by another Cpu in this
- * process (every test and benchmark run boots its own kernel) or after its
- * page was rewritten with the same bytes, gets the same factory: its blocks
- * then share one function literal, so V8's type feedback and optimized code
- * carry over instead of warming up again. The source holds every constant,
- * the arguments (Insns, handlers) are passed per block, so sharing changes
+ * Compiled block functions by their source, for the whole process (most
+ * recently used last). Every block with the same code — compiled again by
+ * another Cpu of this process (each test and benchmark run boots its own
+ * kernel), after an exec placed the image elsewhere, or after its page was
+ * rewritten with the same bytes — runs the same function object. V8's type
+ * feedback and optimized code then carry over with certainty: a new closure
+ * of a shared literal would instead start unoptimized whenever the last
+ * closure holding that code had been collected, so each new kernel warmed
+ * up again. The source holds every constant and the function reads its
+ * block (Insns, base address) from its argument, so sharing changes
  * nothing but speed.
  */
-const factories = new Map<string, Factory>();
-let factoryChars = 0;
-/** Diagnostics: factories made, and compiles that found theirs already made. */
-export const blockFactoryStats = { made: 0, reused: 0 };
-/** Source text kept for the factories (a few thousand blocks). */
-const FACTORY_CHARS = 16 << 20;
+const functions = new Map<string, BlockExec>();
+let functionChars = 0;
+/** Diagnostics: functions made, and compiles that found theirs already made. */
+export const blockFunctionStats = { made: 0, reused: 0 };
+/** Source text kept for the functions (a few thousand blocks). */
+const FUNCTION_CHARS = 16 << 20;
 
-function factoryFor(params: string[], src: string): Factory {
-  const key = `${params.join(',')}\n${src}`;
-  let f = factories.get(key);
+function functionFor(src: string): BlockExec {
+  let f = functions.get(src);
   if (f !== undefined) {
-    factories.delete(key);
-    factories.set(key, f);
-    blockFactoryStats.reused++;
+    functions.delete(src);
+    functions.set(src, f);
+    blockFunctionStats.reused++;
     return f;
   }
-  f = new Function(...params, src) as Factory;
-  blockFactoryStats.made++;
-  factories.set(key, f);
-  factoryChars += key.length;
-  for (const [k] of factories) {
-    if (factoryChars <= FACTORY_CHARS) break;
-    factories.delete(k);
-    factoryChars -= k.length;
+  f = (new Function(...HELPER_NAMES, src) as (...helpers: unknown[]) => BlockExec)(...HELPER_ARGS);
+  blockFunctionStats.made++;
+  functions.set(src, f);
+  functionChars += src.length;
+  for (const [k] of functions) {
+    if (functionChars <= FUNCTION_CHARS) break;
+    functions.delete(k);
+    functionChars -= k.length;
   }
   return f;
 }

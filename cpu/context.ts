@@ -7,6 +7,7 @@
  * gpr[2*i] and its high half at gpr[2*i+1]. Register numbers follow the x86
  * encoding: RAX=0 RCX=1 RDX=2 RBX=3 RSP=4 RBP=5 RSI=6 RDI=7 R8..R15=8..15.
  */
+import { DOUBLE_ZERO } from './double-field.js';
 export const RAX = 0, RCX = 1, RDX = 2, RBX = 3, RSP = 4, RBP = 5, RSI = 6, RDI = 7;
 export const R8 = 8, R9 = 9, R10 = 10, R11 = 11, R12 = 12, R13 = 13, R14 = 14, R15 = 15;
 export const GPR_NAMES = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi',
@@ -26,14 +27,14 @@ export class CpuContext {
   /** 16-bit view of gpr: register n's low word at 4*n. */
   readonly gpr16 = new Uint16Array(this.gpr.buffer);
   /** Address of the next instruction (guest addresses are below 4 GiB). */
-  rip = 0;
+  rip = DOUBLE_ZERO;
   /**
    * Flags. The CPU engine keeps arithmetic flags lazily; anything outside the
    * engine reads and writes them only through getRflags / setRflags.
    */
   rflags = 0x202;
-  fsBase = 0;
-  gsBase = 0;
+  fsBase = DOUBLE_ZERO;
+  gsBase = DOUBLE_ZERO;
   /** XMM0..15, 16 bytes each, little-endian; views share one buffer. */
   readonly xmmBytes = new Uint8Array(256);
   readonly xmm32 = new Int32Array(this.xmmBytes.buffer);
@@ -60,7 +61,7 @@ export class CpuContext {
   readonly fpxShadow = new Float64Array(8);
 
   /** Retired guest instructions on this context (exact). */
-  retired = 0;
+  retired = DOUBLE_ZERO;
 
   /** Fault details when run() returned ExitReason.Fault. */
   faultSignal = 0;
@@ -70,7 +71,7 @@ export class CpuContext {
   faultDetail = '';
 
   /** For ExitReason.SyscallTrap: address and length of the trapping instruction. */
-  trapSiteAddr = 0;
+  trapSiteAddr = DOUBLE_ZERO;
   trapSiteLength = 0;
 
   /**

@@ -6,6 +6,7 @@
 import { CpuContext } from './context.js';
 import type { GuestMemory } from './memory.js';
 import { F_EAGER } from './flags.js';
+import { DOUBLE_ZERO } from './double-field.js';
 
 /** The one object thrown by fault(): cheap (no stack capture) and easy to tell from engine bugs. */
 export class GuestFault {
@@ -50,13 +51,13 @@ export class Core {
   /** Scratch: high half of a 64-bit value returned by a helper. */
   hi = 0;
   /** Where execution continues after the current block (branches set it). */
-  rip = 0;
+  rip = DOUBLE_ZERO;
   /** Index in the current block of the instruction that may fault (exact retired counts). */
   k = 0;
   /** Nonzero: leave the block after the current instruction (1: code written; 2: a jcc inside the block was taken). */
   stop = 0;
   /** Instructions left in the run's budget when the block started (a compiled loop stops going round there). */
-  left = 0;
+  left = DOUBLE_ZERO;
   /** Set when a compiled loop faults: the instructions its earlier rounds retired. */
   loopDone = 0;
   /** Nonzero: an ExitReason to return from run() with once the block ends. */
@@ -67,7 +68,7 @@ export class Core {
    * round of a compiled loop). Two fields so that the one written per block
    * stays a small integer: a double there would be boxed on every write.
    */
-  tscRun = 0;
+  tscRun = DOUBLE_ZERO;
   tscBase = 0;
 
   constructor(mem: GuestMemory) {

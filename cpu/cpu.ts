@@ -18,6 +18,7 @@ import type { GuestMemory } from './memory.js';
 import { GATE_ADDRESS, PAGE_SIZE } from '../trampoline/layout.js';
 import { fxrstor, fxsave } from './fxsave.js';
 import './ops/index.js';
+import { DOUBLE_ZERO } from './double-field.js';
 
 /** Execution tiers: the reference interpreter, or blocks compiled to JavaScript once hot. */
 export type Tier = 'interp' | 'compiled';
@@ -31,7 +32,7 @@ const HOT = 4;
 export class Cpu {
   readonly mem: GuestMemory;
   /** Total retired instructions, all contexts. */
-  retiredTotal = 0;
+  retiredTotal = DOUBLE_ZERO;
   /** Which tier runs blocks (both pass the same tests). */
   tier: Tier = 'compiled';
   /** Blocks decoded so far (diagnostics: code that stays cached is not decoded again). */
@@ -50,7 +51,7 @@ export class Cpu {
    * instead of looking the address up, so a syscall's return is chained too.
    */
   private resumeBlock: Block | null = null;
-  private resumeRip = -1;
+  private resumeRip = DOUBLE_ZERO;
   /**
    * The kernel's gate, called inside run() when control reaches page 0, with
    * ctx fully written back (rip, flags, retired counts). It returns
@@ -64,6 +65,7 @@ export class Cpu {
 
   constructor(mem: GuestMemory) {
     this.mem = mem;
+    this.resumeRip = -1;
     this.core = new Core(mem);
     this.cache = new CodeCache(mem.codePages, mem.placed);
     this.decoder = new BlockDecoder(this.core);

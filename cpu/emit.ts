@@ -73,8 +73,6 @@ export class Gen {
   stored = false;
   /** The last flag-setting operation emitted in this block, if its locals are still in scope. */
   flags: FlagSource | null = null;
-  /** Set by handler(): the generated function needs this instruction's Insn and handler. */
-  self = false;
   /** Set when this instruction's condition was evaluated from a previous instruction's locals (fusion). */
   fused = false;
 
@@ -96,10 +94,15 @@ export class Gen {
     return this.loop || this.inLoop ? `return done + ${this.count(count)};` : `return ${this.count(count)};`;
   }
 
-  /** A call of the instruction's own handler (for slow paths the emitted code does not cover). */
+  /**
+   * A call of the instruction's own handler (for slow paths the emitted code
+   * does not cover). The Insn comes from the block at run time, not from the
+   * function's closure, so one function serves every block with this source
+   * (compile.ts: functionFor).
+   */
   handler(): string {
-    this.self = true;
-    return `f${this.k}(c, i${this.k});`;
+    const i = this.v('ins');
+    return `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
   }
 
   /**

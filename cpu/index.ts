@@ -7,5 +7,5 @@ export * from './context.js';
 export * from './exit.js';
 export { Cpu, GATE_CONTINUE, GATE_DEFER, GATE_EXIT, type Tier } from './cpu.js';
 export { supportedCodes } from './supported.js';
-export { blockFactoryStats } from './compile.js';
+export { blockFunctionStats } from './compile.js';
 export { templateStats } from './templates.js';

@@ -136,7 +136,7 @@ describe('imul with two and three operands, flags dead (the compiled tier inline
     const src = compileBlock(new Block(CODE_BASE, d.end, d.insns, interpret)).toString();
     expect(src.match(/Math\.imul\(/g)!.length).to.be.at.least(6);
     // Only the ud2 at the end calls its handler.
-    expect(src.match(/\bf\d+\(c, i\d+\)/g)).to.have.length(1);
+    expect(src.match(/\bins_\d+\.fn\(c, ins_\d+\)/g)).to.have.length(1);
   });
 
   it('agrees with the BigInt model on both tiers, compiled or not', () => {

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { Asm, L, DATA, m, program, run, type Machine } from './asm.js';
-import { ExitReason, RAX, RBX, RCX, RDX, RSI, RDI, blockFactoryStats } from '../../cpu/index.js';
+import { ExitReason, RAX, RBX, RCX, RDX, RSI, RDI, blockFunctionStats } from '../../cpu/index.js';
 import { Block, interpret } from '../../cpu/block.js';
 import { compileBlock } from '../../cpu/compile.js';
 import { Core } from '../../cpu/core.js';
@@ -95,11 +95,11 @@ describe('forward jccs inside a compiled block', () => {
 
   it('a loop whose rounds take different skips: compiled equals interpreted, state, flags and counts', () => {
     for (const rounds of [1, 3, 4, 7, 16, 37]) {
-      const made = blockFactoryStats.made + blockFactoryStats.reused;
+      const made = blockFunctionStats.made + blockFunctionStats.reused;
       const { interp, compiled } = both(loopProgram(rounds, null));
       expect(compiled, `rounds ${rounds}`).to.deep.equal(interp);
       expect(interp.reason).to.equal(ExitReason.Fault);
-      if (rounds >= 7) expect(blockFactoryStats.made + blockFactoryStats.reused).to.be.above(made);
+      if (rounds >= 7) expect(blockFunctionStats.made + blockFunctionStats.reused).to.be.above(made);
     }
   });
 
