@@ -8,7 +8,7 @@ export { type LatencyLine, type RowPlan, parseLatencyLine, parseLatencyOutput, R
 export { type HostRun, runHost, hostFailure, qemuVersion, hasHostMusl, QEMU, QEMU_INSTALL_HINT, HOST_MUSL_LOADER } from './host.js';
 export { type GuestRun, type GuestRunOptions, runGuest, guestFailure } from './guest.js';
 export { type BenchContext, hostPath, LAT_SYSCALL, CPU_KERNELS } from './context.js';
-export { type SyscallRowResult, type OpCount, runSyscallSuite, countPerOp, calibrate, TARGET_SECONDS } from './syscall-suite.js';
+export { type SyscallRowResult, type OpCount, runSyscallSuite, countPerOp, calibrate, fasterThan, warmUp, type Sample, TARGET_SECONDS, WARMUP_RUNS, WARMUP_TOLERANCE, WARMUP_PATIENCE } from './syscall-suite.js';
 export { type Workload, type CpuWorkloadResult, type SimDetail, runCpuSuite, workloads, WORKLOAD_NAMES, GUEST_DATA_DIR } from './cpu-suite.js';
 export { type DataFile, generateData, randomBlob, wordText, xorshift32 } from './data.js';
 export { formatValue, formatRatio, renderTextTable, renderSyscallTable, renderCpuTable, syscallRatios, primarySimPath, Footnotes } from './table.js';

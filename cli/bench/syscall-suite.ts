@@ -23,7 +23,7 @@ export interface SyscallRowResult {
   counts: Partial<Record<SimPath, OpCount>>;
 }
 
-type Sample = { ok: true; us: number } | { ok: false; reason: string };
+export type Sample = { ok: true; us: number } | { ok: false; reason: string };
 
 async function timedRun(ctx: BenchContext, path: PathName, row: string, n: number): Promise<Sample> {
   const args = ['-n', String(n)];
@@ -95,11 +95,51 @@ export function calibrate(n: number, usPerOp: number, target = TARGET_SECONDS): 
   return Math.max(n, Math.round(m / unit) * unit);
 }
 
+/** Discarded runs a simulator path gets at most before its timed runs (each about TARGET_SECONDS). */
+export const WARMUP_RUNS = 10;
+/** A run that is no more than this fraction faster than the best before it shows no progress. */
+export const WARMUP_TOLERANCE = 0.05;
+/** Runs in a row without progress that end the warm-up (one can be luck on a noisy machine). */
+export const WARMUP_PATIENCE = 2;
+
+/** Whether a run of usPerOp is progress over the best run before it (bestUsPerOp). */
+export function fasterThan(bestUsPerOp: number, usPerOp: number, tolerance = WARMUP_TOLERANCE): boolean {
+  return usPerOp < bestUsPerOp * (1 - tolerance);
+}
+
+/**
+ * A simulator path's warm-up: discarded runs (run(n) times n rounds), each
+ * recalibrated from the one before, until WARMUP_PATIENCE runs in a row
+ * were long enough and no faster than the best before them (V8 has
+ * optimized the engine's code and the blocks this row runs), at most
+ * WARMUP_RUNS. The exec rows need a few thousand rounds for that: each
+ * round runs ~1000 distinct block functions a few times each. Returns the
+ * count for the timed runs.
+ */
+export async function warmUp(run: (n: number) => Promise<Sample>, n: number, firstUs: number,
+  progress: (what: string, us: number, next: number) => void = () => {}): Promise<{ ok: true; n: number; runs: number } | { ok: false; reason: string }> {
+  let best = firstUs;
+  let calm = 0;
+  let w = 0;
+  while (w < WARMUP_RUNS && calm < WARMUP_PATIENCE) {
+    w++;
+    const s = await run(n);
+    if (!s.ok) return s;
+    const m = calibrate(n, s.us);
+    progress(`warm-up ${w}/${WARMUP_RUNS}`, s.us, m);
+    calm = m === n && !fasterThan(best, s.us) ? calm + 1 : 0;
+    best = Math.min(best, s.us);
+    n = m;
+  }
+  return { ok: true, n, runs: w };
+}
+
 /**
  * Runs every row on every path of the context. Without `iterations` the
  * first run of each cell uses the row's plan and calibrates the count for
- * the timed runs (on the simulator it is always discarded: it includes the
- * warm-up of the engine itself); with it, every run uses exactly that count.
+ * the timed runs; on the simulator it and the warm-up runs after it are
+ * discarded (see warmUp). With `iterations`, every run uses exactly that
+ * count and nothing is discarded.
  */
 export async function runSyscallSuite(ctx: BenchContext, rows: string[], iterations?: number): Promise<SyscallRowResult[]> {
   const results: SyscallRowResult[] = [];
@@ -123,30 +163,27 @@ export async function runSyscallSuite(ctx: BenchContext, rows: string[], iterati
       const s = await timedRun(ctx, path, row, n);
       if (!s.ok) { fail(path, s.reason, 'first run'); continue; }
       const m = calibrate(n, s.us);
-      ctx.progress(`${tag(path, 'first run')}: ${s.us.toPrecision(4)} us/op${m === n ? '' : `; timed runs use n=${m}`}`);
-      // A long enough host run counts as a sample; a simulator's first run also warms this process's JIT, so it never does.
-      if (m === n && !isSimPath(path)) samples.get(path)!.push(s.us); else res.iterations[path] = m;
+      ctx.progress(`${tag(path, 'first run')}: ${s.us.toPrecision(4)} us/op${m === n ? '' : `; next runs use n=${m}`}`);
+      if (!isSimPath(path)) {
+        // A long enough host run counts as a sample.
+        if (m === n) samples.get(path)!.push(s.us); else res.iterations[path] = m;
+        continue;
+      }
+      res.iterations[path] = m;
+      const w = await warmUp((k) => timedRun(ctx, path, row, k), m, s.us, (what, us, next) => {
+        ctx.progress(`${tag(path, what)}: ${us.toPrecision(4)} us/op${next === res.iterations[path] ? '' : `; next runs use n=${next}`}`);
+        res.iterations[path] = next;
+      });
+      if (!w.ok) fail(path, w.reason, 'warm-up');
     }
     // Repeats go round the paths, so a burst of load on the shared machine hits all of them alike.
-    // One extra round: a simulator path whose first timed run was still much shorter than the target is redone.
-    const redone = new Set<PathName>();
-    for (let rep = 1; rep <= ctx.repeat + 1; rep++) {
+    for (let rep = 1; rep <= ctx.repeat; rep++) {
       for (const path of ctx.paths) {
         const got = samples.get(path);
         if (got === undefined || got.length >= ctx.repeat) continue;
         const what = `run ${got.length + 1}/${ctx.repeat}`;
-        const n = res.iterations[path]!;
-        const s = await timedRun(ctx, path, row, n);
+        const s = await timedRun(ctx, path, row, res.iterations[path]!);
         if (!s.ok) { fail(path, s.reason, what); continue; }
-        // The first run calibrated from includes the simulator's warm-up (decoding, compiling, the engine's
-        // JIT), so its count can come out far too small for a row with a long warm-up (exec rows: 10x).
-        const m = iterations === undefined && isSimPath(path) && got.length === 0 && !redone.has(path) ? calibrate(n, s.us) : n;
-        if (m !== n) {
-          redone.add(path);
-          ctx.progress(`${tag(path, what)}: ${s.us.toPrecision(4)} us/op, too short a run after the warm-up; timed runs use n=${m}`);
-          res.iterations[path] = m;
-          continue;
-        }
         got.push(s.us);
         ctx.progress(`${tag(path, what)}: ${s.us.toPrecision(4)} us/op`);
       }

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import {
   type CpuWorkloadResult, type SyscallRowResult, Footnotes, cpuModel, escapeXml, failed, formatRatio, formatValue,
   generateData, isRowName, logScale, measured, parseLatencyLine, parseLatencyOutput, randomBlob, ratio,
-  calibrate, renderBarChart, renderCpuTable, renderSyscallTable, rowPlan, syscallChart, syscallRatios, unavailable, wordText,
+  calibrate, fasterThan, warmUp, WARMUP_RUNS, type Sample, renderBarChart, renderCpuTable, renderSyscallTable, rowPlan, syscallChart, syscallRatios, unavailable, wordText,
 } from '../../cli/bench/index.js';
 import { checkWellFormed } from './bench-xml.js';
 
@@ -63,6 +63,48 @@ describe('cli/bench: iteration calibration', () => {
     expect(calibrate(200, 308, 0.5)).to.equal(1600);
     expect(calibrate(50, 0, 0.5)).to.equal(50000); // no measurable time: at most 1000x
     expect(calibrate(10, 1e-6, 0.5)).to.equal(10000);
+  });
+});
+
+describe('cli/bench: simulator warm-up', () => {
+  /** A fake timed run: the given us/op in turn, recording the counts asked for. */
+  const runs = (us: number[]) => {
+    const asked: number[] = [];
+    const run = async (n: number): Promise<Sample> => { asked.push(n); return { ok: true, us: us[Math.min(asked.length - 1, us.length - 1)] }; };
+    return { run, asked };
+  };
+
+  it('progress means more than 5% faster than the best run so far', () => {
+    expect(fasterThan(1000, 940)).to.equal(true);
+    expect(fasterThan(1000, 960)).to.equal(false);
+    expect(fasterThan(1000, 1200)).to.equal(false);
+  });
+
+  it('stops after two runs in a row without progress', async () => {
+    const { run, asked } = runs([1500, 1200, 1100, 1090, 1080, 900]);
+    const w = await warmUp(run, 500, 2000);
+    expect(w).to.deep.equal({ ok: true, n: 500, runs: 5 });
+    expect(asked).to.deep.equal([500, 500, 500, 500, 500]);
+  });
+
+  it('a run too short for the target recalibrates and does not count as calm', async () => {
+    const { run, asked } = runs([1000, 1000, 1000]);
+    const w = await warmUp(run, 10, 1000);
+    expect(w).to.deep.equal({ ok: true, n: 1000, runs: 3 });
+    expect(asked).to.deep.equal([10, 1000, 1000]);
+  });
+
+  it('gives up after WARMUP_RUNS runs of an engine that keeps getting faster', async () => {
+    const { run, asked } = runs(Array.from({ length: 20 }, (_, k) => 5000 * 0.9 ** k));
+    const w = await warmUp(run, 1000, 6000);
+    expect(w.ok && w.runs).to.equal(WARMUP_RUNS);
+    expect(asked).to.have.length(WARMUP_RUNS);
+  });
+
+  it('a failed run ends the warm-up with its reason', async () => {
+    let k = 0;
+    const w = await warmUp(async () => (++k < 2 ? { ok: true, us: 900 } : { ok: false, reason: 'exit status 1' }), 2000, 1000);
+    expect(w).to.deep.equal({ ok: false, reason: 'exit status 1' });
   });
 });
 
