@@ -8,6 +8,7 @@
  * every Insn has one hidden class and handler code stays monomorphic.
  */
 import type { Core } from './core.js';
+import { DOUBLE_ZERO } from './double-field.js';
 
 /** Executes one instruction. Raises faults by throwing through fault() (access.ts). */
 export type Exec = (c: Core, i: Insn) => void;
@@ -44,10 +45,10 @@ export const FLOW_NEXT = 0, FLOW_BRANCH = 1, FLOW_CONDITIONAL = 3;
 export const SEG_NONE = 0, SEG_FS = 1, SEG_GS = 2;
 
 export class Insn {
-  /** Guest address, length in bytes, address of the next instruction. */
-  addr = 0;
+  /** Guest address, length in bytes, address of the next instruction (addresses: double fields, double-field.ts). */
+  addr = DOUBLE_ZERO;
   len = 0;
-  next = 0;
+  next = DOUBLE_ZERO;
   /** iced-x86 Code value. */
   code = 0;
   /** Position in its block (the engine uses it for exact retired counts). */
@@ -65,7 +66,7 @@ export class Insn {
   mb = -1;
   mx = -1;
   ms = 1;
-  md = 0;
+  md = DOUBLE_ZERO;
   mseg = SEG_NONE;
   /** 32-bit address size (0x67 prefix): the address wraps at 2^32. */
   m32 = false;
@@ -81,7 +82,7 @@ export class Insn {
   immHi = 0;
   imm2 = 0;
   /** Near branch target (absolute guest address). */
-  target = 0;
+  target = DOUBLE_ZERO;
   /** 1 = rep/repe (f3), 2 = repne (f2). */
   rep = 0;
   /** Lock prefix present. */

@@ -1,6 +1,6 @@
 /**
  * Run by hidden-class.test.ts in a child `node --allow-natives-syntax`:
- * makes a fresh Core, CpuContext, Block and Cpu, runs real guest programs
+ * makes a fresh Core, CpuContext, Block, Cpu and Insn, runs real guest programs
  * in this process on both syscall paths (exec, cheap calls, a BusyBox
  * pipeline), makes fresh ones again and prints, per class, whether the two
  * have the same hidden class. A field whose representation widened during
@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Cpu, CpuContext, GuestMemory } from '../../cpu/index.js';
 import { Block, interpret } from '../../cpu/block.js';
 import { Core } from '../../cpu/core.js';
+import { Insn } from '../../cpu/insn.js';
 import { guestFailure, runGuest } from '../../cli/bench/guest.js';
 import type { SyscallPath } from '../../kernel/index.js';
 import { rootfsDir } from '../../userspace/index.js';
@@ -26,6 +27,7 @@ function fresh(): Record<string, object> {
     CpuContext: new CpuContext(),
     Block: new Block(0x1000, 0x1002, [], interpret),
     Cpu: new Cpu(mem),
+    Insn: new Insn(() => {}, () => 0),
   };
 }
 

@@ -14,11 +14,11 @@ const PROBE = fileURLToPath(new URL('./hidden-class-probe.js', import.meta.url))
 describe('compiled tier: hidden classes stay put through real runs', function () {
   this.timeout(300_000);
 
-  it('Core, CpuContext, Block and Cpu made after exec, syscall and BusyBox runs on both paths have the classes made before', () => {
+  it('Core, CpuContext, Block, Cpu and Insn made after exec, syscall and BusyBox runs on both paths have the classes made before', () => {
     const r = spawnSync(process.execPath, ['--allow-natives-syntax', PROBE], { encoding: 'utf8', timeout: 240_000 });
     expect(r.status, r.stderr).to.equal(0);
     const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { same: Record<string, boolean>; failures: string[] };
     expect(out.failures).to.deep.equal([]);
-    expect(out.same).to.deep.equal({ Core: true, CpuContext: true, Block: true, Cpu: true });
+    expect(out.same).to.deep.equal({ Core: true, CpuContext: true, Block: true, Cpu: true, Insn: true });
   });
 });
