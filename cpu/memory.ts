@@ -159,11 +159,21 @@ export class GuestMemory {
     this.notifyWrite(addr, len);
   }
 
-  /** Length of the NUL-terminated string at addr, or -1 if none within max bytes. Faults on bad memory. */
+  /**
+   * Length of the NUL-terminated string at addr, or -1 if none within max
+   * bytes. Faults on the first byte it needs that is not readable. Checks
+   * each page once (a path is read by every path syscall).
+   */
   strlen(addr: number, max: number): number {
-    for (let i = 0; i < max; i++) {
-      if (!this.check(addr + i, 1, PERM_R)) throw new MemoryFault(addr + i, false);
-      if (this.u8[addr + i] === 0) return i;
+    const u8 = this.u8;
+    let i = 0;
+    while (i < max) {
+      const a = addr + i;
+      if (!this.check(a, 1, PERM_R)) throw new MemoryFault(a, false);
+      // Up to the end of a's page (readable as a whole) or of the bytes allowed.
+      const stop = Math.min(a - (a % PAGE_SIZE) + PAGE_SIZE, addr + max);
+      for (let j = a; j < stop; j++) if (u8[j] === 0) return j - addr;
+      i = stop - addr;
     }
     return -1;
   }

@@ -45,58 +45,79 @@ export const STATX_BLOCKS = 0x400, STATX_BASIC_STATS = 0x7ff, STATX_BTIME = 0x80
 export const STATX__RESERVED = 0x80000000;
 export const STATX_ATTR_MOUNT_ROOT = 0x2000;
 
-function writeTs(mem: GuestMemory, addr: number, t: Timespec): void {
-  mem.writeU64(addr, t.sec);
-  mem.writeU64(addr + 8, t.nsec);
+/*
+ * Struct stat and statx are written field by field into a range that
+ * mem.fill has just checked (EFAULT before any byte changes), zeroed and
+ * reported to the CPU's code-page watch as a whole: plain DataView stores
+ * then, not a permission check and a watch notice per field (stat is the
+ * syscall that many programs call most).
+ */
+
+/** A 64-bit field given as a double (negative values two's complement), little-endian. */
+function put64(dv: DataView, at: number, v: number): void {
+  dv.setUint32(at, (v % 0x1_0000_0000) >>> 0, true);
+  dv.setUint32(at + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
+}
+
+function put32(dv: DataView, at: number, v: number): void {
+  dv.setUint32(at, v >>> 0, true);
+}
+
+/** struct timespec: tv_sec, tv_nsec (both 64-bit). */
+function putTs(dv: DataView, at: number, t: Timespec): void {
+  put64(dv, at, t.sec);
+  put64(dv, at + 8, t.nsec);
 }
 
 /** Fills a struct stat. */
 export function writeStat(mem: GuestMemory, addr: number, a: Attr, dev: number, ino: number): void {
   mem.fill(addr, STAT_SIZE, 0);
-  mem.writeU64(addr + STAT.st_dev, dev);
-  mem.writeU64(addr + STAT.st_ino, ino);
-  mem.writeU64(addr + STAT.st_nlink, a.nlink);
-  mem.writeU32(addr + STAT.st_mode, a.mode);
-  mem.writeU32(addr + STAT.st_uid, a.uid);
-  mem.writeU32(addr + STAT.st_gid, a.gid);
-  mem.writeU64(addr + STAT.st_rdev, a.rdev);
-  mem.writeU64(addr + STAT.st_size, a.size);
-  mem.writeU64(addr + STAT.st_blksize, a.blksize);
-  mem.writeU64(addr + STAT.st_blocks, a.blocks);
-  writeTs(mem, addr + STAT.st_atim, a.atime);
-  writeTs(mem, addr + STAT.st_mtim, a.mtime);
-  writeTs(mem, addr + STAT.st_ctim, a.ctime);
+  const dv = mem.dv;
+  put64(dv, addr + STAT.st_dev, dev);
+  put64(dv, addr + STAT.st_ino, ino);
+  put64(dv, addr + STAT.st_nlink, a.nlink);
+  put32(dv, addr + STAT.st_mode, a.mode);
+  put32(dv, addr + STAT.st_uid, a.uid);
+  put32(dv, addr + STAT.st_gid, a.gid);
+  put64(dv, addr + STAT.st_rdev, a.rdev);
+  put64(dv, addr + STAT.st_size, a.size);
+  put64(dv, addr + STAT.st_blksize, a.blksize);
+  put64(dv, addr + STAT.st_blocks, a.blocks);
+  putTs(dv, addr + STAT.st_atim, a.atime);
+  putTs(dv, addr + STAT.st_mtim, a.mtime);
+  putTs(dv, addr + STAT.st_ctim, a.ctime);
 }
 
-function writeStatxTs(mem: GuestMemory, addr: number, t: Timespec): void {
-  mem.writeU64(addr, t.sec);
-  mem.writeU32(addr + 8, t.nsec);
+function putStatxTs(dv: DataView, at: number, t: Timespec): void {
+  put64(dv, at, t.sec);
+  put32(dv, at + 8, t.nsec);
 }
 
 /** Fills a struct statx. */
 export function writeStatx(mem: GuestMemory, addr: number, a: Attr, dev: number, ino: number, mntId: number, mountRoot: boolean): void {
   mem.fill(addr, STATX_SIZE, 0);
+  const dv = mem.dv;
   const mask = STATX_BASIC_STATS | STATX_MNT_ID | (a.btime !== undefined ? STATX_BTIME : 0);
-  mem.writeU32(addr + STATX.stx_mask, mask);
-  mem.writeU32(addr + STATX.stx_blksize, a.blksize);
-  mem.writeU64(addr + STATX.stx_attributes, mountRoot ? STATX_ATTR_MOUNT_ROOT : 0);
-  mem.writeU32(addr + STATX.stx_nlink, a.nlink);
-  mem.writeU32(addr + STATX.stx_uid, a.uid);
-  mem.writeU32(addr + STATX.stx_gid, a.gid);
-  mem.writeU16(addr + STATX.stx_mode, a.mode & 0xffff);
-  mem.writeU64(addr + STATX.stx_ino, ino);
-  mem.writeU64(addr + STATX.stx_size, a.size);
-  mem.writeU64(addr + STATX.stx_blocks, a.blocks);
-  mem.writeU64(addr + STATX.stx_attributes_mask, STATX_ATTR_MOUNT_ROOT);
-  writeStatxTs(mem, addr + STATX.stx_atime, a.atime);
-  if (a.btime !== undefined) writeStatxTs(mem, addr + STATX.stx_btime, a.btime);
-  writeStatxTs(mem, addr + STATX.stx_ctime, a.ctime);
-  writeStatxTs(mem, addr + STATX.stx_mtime, a.mtime);
-  mem.writeU32(addr + STATX.stx_rdev_major, major(a.rdev));
-  mem.writeU32(addr + STATX.stx_rdev_minor, minor(a.rdev));
-  mem.writeU32(addr + STATX.stx_dev_major, major(dev));
-  mem.writeU32(addr + STATX.stx_dev_minor, minor(dev));
-  mem.writeU64(addr + STATX.stx_mnt_id, mntId);
+  put32(dv, addr + STATX.stx_mask, mask);
+  put32(dv, addr + STATX.stx_blksize, a.blksize);
+  put64(dv, addr + STATX.stx_attributes, mountRoot ? STATX_ATTR_MOUNT_ROOT : 0);
+  put32(dv, addr + STATX.stx_nlink, a.nlink);
+  put32(dv, addr + STATX.stx_uid, a.uid);
+  put32(dv, addr + STATX.stx_gid, a.gid);
+  dv.setUint16(addr + STATX.stx_mode, a.mode & 0xffff, true);
+  put64(dv, addr + STATX.stx_ino, ino);
+  put64(dv, addr + STATX.stx_size, a.size);
+  put64(dv, addr + STATX.stx_blocks, a.blocks);
+  put64(dv, addr + STATX.stx_attributes_mask, STATX_ATTR_MOUNT_ROOT);
+  putStatxTs(dv, addr + STATX.stx_atime, a.atime);
+  if (a.btime !== undefined) putStatxTs(dv, addr + STATX.stx_btime, a.btime);
+  putStatxTs(dv, addr + STATX.stx_ctime, a.ctime);
+  putStatxTs(dv, addr + STATX.stx_mtime, a.mtime);
+  put32(dv, addr + STATX.stx_rdev_major, major(a.rdev));
+  put32(dv, addr + STATX.stx_rdev_minor, minor(a.rdev));
+  put32(dv, addr + STATX.stx_dev_major, major(dev));
+  put32(dv, addr + STATX.stx_dev_minor, minor(dev));
+  put64(dv, addr + STATX.stx_mnt_id, mntId);
 }
 
 /** Fills a struct statfs. */
