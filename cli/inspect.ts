@@ -6,7 +6,7 @@
  * Exit status: 0 loadable, 1 refused (reason on stderr), 2 usage error.
  */
 import { readFileSync } from 'node:fs';
-import iced from 'iced-x86';
+import { iced } from '../cpu/index.js';
 import meow from 'meow';
 import {
   ExecError, checkLoadable, elfTypeName, findSyscallSites, parseElf, parseShebang, segmentFlags,

@@ -4,7 +4,7 @@
  * Encoder, run to completion on a fresh machine. Reports retired guest
  * instructions and wall time (not a test: nothing here asserts speed).
  */
-import iced from 'iced-x86';
+import iced from './iced.js';
 import { Cpu, type Tier } from './cpu.js';
 import { CpuContext, RAX } from './context.js';
 import { GuestMemory } from './memory.js';

@@ -24,7 +24,7 @@ import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF } from './flags.js';
 import { isDirectJmp, isJcc } from './ops/control.js';
-import iced from 'iced-x86';
+import iced from './iced.js';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
   ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,

@@ -9,7 +9,7 @@
  * displacements are sign-extended 32-bit values) or read from guest RAM
  * (64-bit immediates), so nothing else in the engine sees them.
  */
-import iced from 'iced-x86';
+import iced from './iced.js';
 import type { Core } from './core.js';
 import { fault } from './access.js';
 import { eaAddr32, eaBase, eaBaseIndex, eaDisp, eaIndex, eaNone, withSegment } from './ea.js';

@@ -2,7 +2,7 @@
  * Instruction families register here, by iced-x86 Code value, a builder that
  * turns a decoded Insn into its specialised handler (docs/cpu.md explains how).
  */
-import iced from 'iced-x86';
+import iced from './iced.js';
 import type { Exec, Insn } from './insn.js';
 
 const { Code } = iced;

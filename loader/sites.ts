@@ -8,7 +8,7 @@
  * iced's Decoder speaks BigInt for ip; that is fine here: this runs once per
  * file at load time, never per guest instruction.
  */
-import iced from 'iced-x86';
+import { iced } from '../cpu/index.js';
 import { SYSCALL_OPCODE, SYSENTER_OPCODE } from '../trampoline/index.js';
 import { PF_X, SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS, STB_GLOBAL, STB_WEAK, STT_FUNC, STT_GNU_IFUNC, STT_OBJECT, SHN_UNDEF } from './elf-types.js';
 import type { ElfImage, ElfSymbol, ProgramHeader } from './elf-types.js';

@@ -4,7 +4,7 @@
  * iced-x86's encoder; only the gate, which no real CPU defines, is the
  * constant opcode from layout.ts.
  */
-import iced from 'iced-x86';
+import { iced } from '../cpu/index.js';
 import { PERM_X } from '../cpu/memory.js';
 import type { GuestMemory } from '../cpu/memory.js';
 import { GATE_ADDRESS, GATE_OPCODE, PAGE_SIZE, SLED_LENGTH } from './layout.js';
