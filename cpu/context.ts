@@ -19,13 +19,22 @@ export const TF = 1 << 8, IF = 1 << 9, DF = 1 << 10, OF = 1 << 11, AC = 1 << 18,
 /** Bits a user program may change with popf / sigreturn. */
 export const RFLAGS_USER_MASK = CF | PF | AF | ZF | SF | TF | DF | OF | AC | ID;
 
+/**
+ * Byte offsets of the register arrays in a context's one buffer: gpr (128),
+ * xmm (256), fpr (64), fpx (96), fpxShadow (64). One allocation per context
+ * instead of five: a vfork makes a context, and right after guest code has
+ * run each native allocation costs microseconds (cold host caches).
+ */
+const GPR_AT = 0, XMM_AT = 128, FPR_AT = 384, FPX_AT = 448, FPX_SHADOW_AT = 544, REGS_BYTES = 608;
+
 export class CpuContext {
+  private readonly regs = new ArrayBuffer(REGS_BYTES);
   /** 16 registers x 2 halves. */
-  readonly gpr = new Int32Array(32);
+  readonly gpr = new Int32Array(this.regs, GPR_AT, 32);
   /** Byte view of gpr: low byte of register n at 8*n, ah/ch/dh/bh at 8*n+1 (n = 0..3). */
-  readonly gpr8 = new Uint8Array(this.gpr.buffer);
+  readonly gpr8 = new Uint8Array(this.regs, GPR_AT, 128);
   /** 16-bit view of gpr: register n's low word at 4*n. */
-  readonly gpr16 = new Uint16Array(this.gpr.buffer);
+  readonly gpr16 = new Uint16Array(this.regs, GPR_AT, 64);
   /** Address of the next instruction (guest addresses are below 4 GiB). */
   rip = DOUBLE_ZERO;
   /**
@@ -35,16 +44,16 @@ export class CpuContext {
   rflags = 0x202;
   fsBase = DOUBLE_ZERO;
   gsBase = DOUBLE_ZERO;
-  /** XMM0..15, 16 bytes each, little-endian; views share one buffer. */
-  readonly xmmBytes = new Uint8Array(256);
-  readonly xmm32 = new Int32Array(this.xmmBytes.buffer);
-  readonly xmmF32 = new Float32Array(this.xmmBytes.buffer);
-  readonly xmmF64 = new Float64Array(this.xmmBytes.buffer);
+  /** XMM0..15, 16 bytes each, little-endian; views of the same bytes. */
+  readonly xmmBytes = new Uint8Array(this.regs, XMM_AT, 256);
+  readonly xmm32 = new Int32Array(this.regs, XMM_AT, 64);
+  readonly xmmF32 = new Float32Array(this.regs, XMM_AT, 64);
+  readonly xmmF64 = new Float64Array(this.regs, XMM_AT, 32);
   /** 16-bit lanes of the XMM registers (register n = xmm16[8*n .. 8*n+7]). */
-  readonly xmm16 = new Uint16Array(this.xmmBytes.buffer);
+  readonly xmm16 = new Uint16Array(this.regs, XMM_AT, 128);
   mxcsr = 0x1f80;
   /** x87 stack: physical registers ST(i) = fpr[(fpTop + i) & 7], as the nearest doubles (exact values: fpx). */
-  readonly fpr = new Float64Array(8);
+  readonly fpr = new Float64Array(this.regs, FPR_AT, 8);
   fpTop = 0;
   /** Abridged tag word as in FXSAVE: bit i set = physical register i valid. */
   fpTagValid = 0;
@@ -57,8 +66,8 @@ export class CpuContext {
    * fpx[3p+2]. They count only while fpr[p] still equals fpxShadow[p] bit for
    * bit, so code that sets fpr[p] alone replaces the register by that double.
    */
-  readonly fpx = new Uint32Array(24);
-  readonly fpxShadow = new Float64Array(8);
+  readonly fpx = new Uint32Array(this.regs, FPX_AT, 24);
+  readonly fpxShadow = new Float64Array(this.regs, FPX_SHADOW_AT, 8);
 
   /** Retired guest instructions on this context (exact). */
   retired = DOUBLE_ZERO;

@@ -33,6 +33,8 @@ const HWCAP = 0x0780_8111;
 const MINSIGSTKSZ = 2048;
 
 const enc = new TextEncoder();
+/** The registers a new program starts from (copied, never written): no context allocated per exec. */
+const RESET_REGS = new CpuContext();
 const dec = new TextDecoder();
 
 interface Opened { bytes: Uint8Array; identity: { dev: number; ino: number; size: number; mtimeMs: number }; path: string }
@@ -201,7 +203,7 @@ export function execve(k: Kernel, t: Task, filename: string, argv: Uint8Array[],
     q.wake();
   }
   const r = t.regs;
-  r.copyFrom(new CpuContext());
+  r.copyFrom(RESET_REGS);
   r.rip = mi !== null ? mi.entry : me.entry;
   r.setReg(4, rsp);
   r.setRflagsRaw(0x202);
