@@ -7,9 +7,10 @@
  * hidden class of every object of that class, and every optimized function
  * that relied on the old one is thrown away: all compiled blocks read the
  * Core and the Block they run, so one late widening (the zpoline path's
- * first count stored as a double, a retired count passing 2^30 after a
+ * first count stored as a double, a retired count passing 2^31 after a
  * few seconds of guest code) costs seconds of warming up again. Fields
- * whose values can leave the 31-bit small-integer range (addresses, budgets,
+ * whose values can leave the small-integer range (32-bit signed in Node's
+ * x64 builds) or arrive as doubles from arithmetic (addresses, budgets,
  * retired counts) therefore start as doubles. test/cpu/hidden-class.test.ts
  * runs real workloads and checks that no class of the engine widens.
  */

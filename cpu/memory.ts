@@ -16,6 +16,16 @@ export const PERM_RWX = PERM_R | PERM_W | PERM_X;
 export const PAGE_SHIFT = 12;
 
 /** Thrown by the checked helpers; the kernel maps it to EFAULT. */
+/**
+ * A 64-bit value given as a double (negative values two's complement) at
+ * dv[at], little-endian, with no check: for writers that checked the whole
+ * range first (GuestMemory.writeU64, struct stat, the initial stack).
+ */
+export function storeU64(dv: DataView, at: number, v: number): void {
+  dv.setUint32(at, (v % 0x1_0000_0000) >>> 0, true);
+  dv.setUint32(at + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
+}
+
 export class MemoryFault extends Error {
   constructor(readonly address: number, readonly write: boolean) {
     super(`guest memory fault at 0x${address.toString(16)} (${write ? 'write' : 'read'})`);
@@ -130,10 +140,7 @@ export class GuestMemory {
   /** Writes a 64-bit value given as a double (negative values are two's complement). */
   writeU64(addr: number, v: number): void {
     this.need(addr, 8, PERM_W);
-    const lo = v % 0x1_0000_0000;
-    const hi = Math.floor(v / 0x1_0000_0000);
-    this.dv.setUint32(addr, lo >>> 0, true);
-    this.dv.setUint32(addr + 4, hi >>> 0, true);
+    storeU64(this.dv, addr, v);
     this.notifyWrite(addr, 8);
   }
   writeU64Parts(addr: number, lo: number, hi: number): void {

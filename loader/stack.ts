@@ -14,7 +14,7 @@
  *   argv pointers, NULL
  *   argc                               <- rsp
  */
-import type { GuestMemory } from '../cpu/memory.js';
+import { type GuestMemory, storeU64 } from '../cpu/memory.js';
 import { PAGE_SIZE } from '../trampoline/index.js';
 import { AT_EXECFN, AT_NULL, AT_PLATFORM, AT_RANDOM } from './auxv.js';
 import { E2BIG, EFAULT, EINVAL, ExecError } from './errors.js';
@@ -105,8 +105,7 @@ export function buildInitialStack(mem: GuestMemory, stackLow: number, stackTop: 
   const dv = mem.dv;
   let w = rsp;
   const put = (v: number): void => {
-    dv.setUint32(w, v % 0x1_0000_0000, true);
-    dv.setUint32(w + 4, Math.floor(v / 0x1_0000_0000), true);
+    storeU64(dv, w, v);
     w += 8;
   };
   put(argv.length);

@@ -5,7 +5,7 @@
  * statx, asm-generic/statfs.h for statfs, linux/dirent.h for dirents).
  * test/kernel/fs/layout.test.ts checks every offset against a C program.
  */
-import type { GuestMemory } from '../../cpu/memory.js';
+import { type GuestMemory, storeU64 } from '../../cpu/memory.js';
 import { type Attr, type StatFs, type Timespec, major, minor } from './inode.js';
 
 export const STAT_SIZE = 144;
@@ -53,43 +53,37 @@ export const STATX_ATTR_MOUNT_ROOT = 0x2000;
  * syscall that many programs call most).
  */
 
-/** A 64-bit field given as a double (negative values two's complement), little-endian. */
-function put64(dv: DataView, at: number, v: number): void {
-  dv.setUint32(at, (v % 0x1_0000_0000) >>> 0, true);
-  dv.setUint32(at + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
-}
-
 function put32(dv: DataView, at: number, v: number): void {
   dv.setUint32(at, v >>> 0, true);
 }
 
 /** struct timespec: tv_sec, tv_nsec (both 64-bit). */
 function putTs(dv: DataView, at: number, t: Timespec): void {
-  put64(dv, at, t.sec);
-  put64(dv, at + 8, t.nsec);
+  storeU64(dv, at, t.sec);
+  storeU64(dv, at + 8, t.nsec);
 }
 
 /** Fills a struct stat. */
 export function writeStat(mem: GuestMemory, addr: number, a: Attr, dev: number, ino: number): void {
   mem.fill(addr, STAT_SIZE, 0);
   const dv = mem.dv;
-  put64(dv, addr + STAT.st_dev, dev);
-  put64(dv, addr + STAT.st_ino, ino);
-  put64(dv, addr + STAT.st_nlink, a.nlink);
+  storeU64(dv, addr + STAT.st_dev, dev);
+  storeU64(dv, addr + STAT.st_ino, ino);
+  storeU64(dv, addr + STAT.st_nlink, a.nlink);
   put32(dv, addr + STAT.st_mode, a.mode);
   put32(dv, addr + STAT.st_uid, a.uid);
   put32(dv, addr + STAT.st_gid, a.gid);
-  put64(dv, addr + STAT.st_rdev, a.rdev);
-  put64(dv, addr + STAT.st_size, a.size);
-  put64(dv, addr + STAT.st_blksize, a.blksize);
-  put64(dv, addr + STAT.st_blocks, a.blocks);
+  storeU64(dv, addr + STAT.st_rdev, a.rdev);
+  storeU64(dv, addr + STAT.st_size, a.size);
+  storeU64(dv, addr + STAT.st_blksize, a.blksize);
+  storeU64(dv, addr + STAT.st_blocks, a.blocks);
   putTs(dv, addr + STAT.st_atim, a.atime);
   putTs(dv, addr + STAT.st_mtim, a.mtime);
   putTs(dv, addr + STAT.st_ctim, a.ctime);
 }
 
 function putStatxTs(dv: DataView, at: number, t: Timespec): void {
-  put64(dv, at, t.sec);
+  storeU64(dv, at, t.sec);
   put32(dv, at + 8, t.nsec);
 }
 
@@ -100,15 +94,15 @@ export function writeStatx(mem: GuestMemory, addr: number, a: Attr, dev: number,
   const mask = STATX_BASIC_STATS | STATX_MNT_ID | (a.btime !== undefined ? STATX_BTIME : 0);
   put32(dv, addr + STATX.stx_mask, mask);
   put32(dv, addr + STATX.stx_blksize, a.blksize);
-  put64(dv, addr + STATX.stx_attributes, mountRoot ? STATX_ATTR_MOUNT_ROOT : 0);
+  storeU64(dv, addr + STATX.stx_attributes, mountRoot ? STATX_ATTR_MOUNT_ROOT : 0);
   put32(dv, addr + STATX.stx_nlink, a.nlink);
   put32(dv, addr + STATX.stx_uid, a.uid);
   put32(dv, addr + STATX.stx_gid, a.gid);
   dv.setUint16(addr + STATX.stx_mode, a.mode & 0xffff, true);
-  put64(dv, addr + STATX.stx_ino, ino);
-  put64(dv, addr + STATX.stx_size, a.size);
-  put64(dv, addr + STATX.stx_blocks, a.blocks);
-  put64(dv, addr + STATX.stx_attributes_mask, STATX_ATTR_MOUNT_ROOT);
+  storeU64(dv, addr + STATX.stx_ino, ino);
+  storeU64(dv, addr + STATX.stx_size, a.size);
+  storeU64(dv, addr + STATX.stx_blocks, a.blocks);
+  storeU64(dv, addr + STATX.stx_attributes_mask, STATX_ATTR_MOUNT_ROOT);
   putStatxTs(dv, addr + STATX.stx_atime, a.atime);
   if (a.btime !== undefined) putStatxTs(dv, addr + STATX.stx_btime, a.btime);
   putStatxTs(dv, addr + STATX.stx_ctime, a.ctime);
@@ -117,7 +111,7 @@ export function writeStatx(mem: GuestMemory, addr: number, a: Attr, dev: number,
   put32(dv, addr + STATX.stx_rdev_minor, minor(a.rdev));
   put32(dv, addr + STATX.stx_dev_major, major(dev));
   put32(dv, addr + STATX.stx_dev_minor, minor(dev));
-  put64(dv, addr + STATX.stx_mnt_id, mntId);
+  storeU64(dv, addr + STATX.stx_mnt_id, mntId);
 }
 
 /** Fills a struct statfs. */
