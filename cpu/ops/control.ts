@@ -160,11 +160,16 @@ emit(jmpR, (i, g) => {
   return `const ${t} = (r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296;\n` +
     `if (${t} >= 140737488355328 || ${t} < -140737488355328) { c.k = ${g.k}; ${g.handler()} }\nc.rip = ${t};\n`;
 });
-/** Pushes the return address inline; page-0 targets, bad stacks and code pages take the handler. */
+/**
+ * Pushes the return address inline; bad stacks and code pages take the
+ * handler. A call into page 0 (every zpoline system call) first keeps the
+ * 8 red-zone bytes the return address overwrites, as saveRedZone does.
+ */
 function callSource(i: Insn, g: Gen, target: string): string {
   const sp = g.v('sp'), t = g.v('t');
   return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
-    `if (${t} >= ${PAGE_SIZE} && ${t} < 140737488355328 && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `if (${t} >= 0 && ${t} < 140737488355328 && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `  if (${t} < ${PAGE_SIZE}) { c.ctx.gateSavedLo = dv.getInt32(${sp}, true); c.ctx.gateSavedHi = dv.getInt32(${sp} + 4, true); }\n` +
     `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
     `} else { c.k = ${g.k}; ${g.handler()} }\n`;
 }
