@@ -44,6 +44,14 @@ export class Dispatcher {
   /** Per syscall number: READS_CPU_TIME membership (bit 2). */
   private readonly flags: Uint8Array;
   /**
+   * Per syscall number: how many arguments its handler can read (its
+   * parameters after the task, or its table arguments if more). Only those
+   * are read from the registers: a register holding no argument may hold
+   * any 64-bit value, which as a JavaScript number passed to the handler
+   * costs a heap allocation.
+   */
+  private readonly argc: Uint8Array;
+  /**
    * Host-time sampling (the clock costs more than a cheap syscall): calls left
    * until the next timed call of each number, and calls since the last one.
    * A timed call's duration stands for every call since the previous sample,
@@ -56,12 +64,14 @@ export class Dispatcher {
   constructor(private readonly k: Kernel, private readonly table: ReadonlyArray<SyscallDef<Task> | undefined>) {
     const n = table.length;
     this.flags = new Uint8Array(n);
+    this.argc = new Uint8Array(n).fill(6);
     this.countdown = new Int32Array(n);
     this.weight = new Int32Array(n);
     for (let nr = 0; nr < n; nr++) {
-      const name = table[nr]?.name;
-      if (name === undefined) continue;
-      if (READS_CPU_TIME.includes(name)) this.flags[nr] |= 2;
+      const def = table[nr];
+      if (def === undefined) continue;
+      if (READS_CPU_TIME.includes(def.name)) this.flags[nr] |= 2;
+      this.argc[nr] = Math.min(6, Math.max(def.args.length, def.handler.length - 1));
     }
   }
 
@@ -125,12 +135,14 @@ export class Dispatcher {
     const r = t.regs;
     const g = r.gpr;
     const nr = g[2 * RAX + 1] === 0 ? g[2 * RAX] >>> 0 : r.getRegU(RAX);
-    const a0 = r.getReg(RDI), a1 = r.getReg(RSI), a2 = r.getReg(RDX), a3 = r.getReg(R10), a4 = r.getReg(R8), a5 = r.getReg(R9);
+    const known = nr < this.table.length;
+    const n = known ? this.argc[nr] : 6;
+    const a0 = n > 0 ? r.getReg(RDI) : 0, a1 = n > 1 ? r.getReg(RSI) : 0, a2 = n > 2 ? r.getReg(RDX) : 0;
+    const a3 = n > 3 ? r.getReg(R10) : 0, a4 = n > 4 ? r.getReg(R8) : 0, a5 = n > 5 ? r.getReg(R9) : 0;
     t.callState = undefined;
     t.origRax = nr < SLED_LENGTH ? nr : -1;
     if (nr !== 219) t.restartFn = null;
     t.callStart = -1;
-    const known = nr < this.table.length;
     const def = known ? this.table[nr] : undefined;
     if (known) {
       if ((this.flags[nr] & 2) !== 0 || (nr === NR_CLOCK_GETTIME && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);

@@ -43,6 +43,18 @@ describe('kernel: syscall table', () => {
     }
   });
 
+  it('handlers take their arguments as plain parameters: the dispatcher reads as many registers as a handler has parameters', () => {
+    for (const def of SYSCALL_TABLE) {
+      if (def === undefined) continue;
+      const src = def.handler.toString();
+      const params = src.slice(src.indexOf('(') + 1, src.indexOf(')'));
+      // A rest or defaulted parameter would hide from Function.length; `arguments` would read past it.
+      expect(params, def.name).to.not.match(/\.\.\.|=/);
+      expect(src, def.name).to.not.match(/\barguments\b/);
+      expect(def.handler.length - 1, def.name).to.be.at.most(6);
+    }
+  });
+
   it('the calls the issue names are implemented, fork is refused with EINVAL', () => {
     for (const name of ['read', 'write', 'writev', 'ioctl', 'mmap', 'munmap', 'mremap', 'brk', 'rt_sigaction',
       'rt_sigprocmask', 'rt_sigreturn', 'rt_sigsuspend', 'rt_sigtimedwait', 'sigaltstack', 'vfork', 'clone',
