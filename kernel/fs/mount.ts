@@ -110,6 +110,12 @@ export class MountTable {
   /** Attached mounts in mount order (what /proc/mounts lists). */
   readonly list: Mount[] = [];
   private readonly byPlace = new Map<string, Mount>();
+  /**
+   * How many byPlace keys end in each name: a path walk asks at() for every
+   * component, and almost none is a mountpoint's name, so most answers come
+   * from this map without building the place's key.
+   */
+  private readonly names = new Map<string, number>();
   private nextGroupId = 1;
   /** Filesystem options /proc/mounts shows after the mount flags (tmpfs size=, mode=). */
   readonly superOptions = new WeakMap<SuperBlock, string>();
@@ -117,6 +123,24 @@ export class MountTable {
   constructor(readonly root: Mount) { this.list.push(root); }
 
   private static key(parent: Mount, place: string): string { return `${parent.id}|${place}`; }
+
+  /** byPlace.set, keeping `names` (a key's name is what follows its last '/', placeKey). */
+  private place(k: string, m: Mount): void {
+    if (!this.byPlace.has(k)) {
+      const name = k.slice(k.lastIndexOf('/') + 1);
+      this.names.set(name, (this.names.get(name) ?? 0) + 1);
+    }
+    this.byPlace.set(k, m);
+  }
+
+  /** Deletes key k when it holds m, keeping `names`. */
+  private unplace(k: string, m: Mount): void {
+    if (this.byPlace.get(k) !== m) return;
+    this.byPlace.delete(k);
+    const name = k.slice(k.lastIndexOf('/') + 1);
+    const n = (this.names.get(name) ?? 1) - 1;
+    if (n === 0) this.names.delete(name); else this.names.set(name, n);
+  }
 
   newGroup(): PeerGroup { return new PeerGroup(this.nextGroupId++); }
 
@@ -135,18 +159,15 @@ export class MountTable {
   /** Puts m (already built, not in the table) at name in dir of parent. */
   attach(m: Mount, parent: Mount, dir: Inode, name: string): void {
     m.parent = parent; m.mpDir = dir; m.mpName = name; m.detached = false;
-    this.byPlace.set(MountTable.key(parent, placeKey(dir, name)), m);
+    this.place(MountTable.key(parent, placeKey(dir, name)), m);
     if (!this.list.includes(m)) this.list.push(m);
   }
 
   /** Moves an attached mount to another place, keeping its place in mount order. */
   reattach(m: Mount, parent: Mount, dir: Inode, name: string): void {
-    if (m.parent !== null) {
-      const k = MountTable.key(m.parent, m.mpKey);
-      if (this.byPlace.get(k) === m) this.byPlace.delete(k);
-    }
+    if (m.parent !== null) this.unplace(MountTable.key(m.parent, m.mpKey), m);
     m.parent = parent; m.mpDir = dir; m.mpName = name;
-    this.byPlace.set(MountTable.key(parent, placeKey(dir, name)), m);
+    this.place(MountTable.key(parent, placeKey(dir, name)), m);
   }
 
   /** Puts m on top of under's root (a mount on a mountpoint that is already a mount root). */
@@ -167,10 +188,7 @@ export class MountTable {
 
   /** Takes m off its place (it stays in mount order: MS_MOVE puts it elsewhere). */
   unhash(m: Mount): void {
-    if (m.parent !== null) {
-      const k = MountTable.key(m.parent, m.mpKey);
-      if (this.byPlace.get(k) === m) this.byPlace.delete(k);
-    }
+    if (m.parent !== null) this.unplace(MountTable.key(m.parent, m.mpKey), m);
   }
 
   /** The mount directly at a place of parent (no following of stacks). */
@@ -181,6 +199,7 @@ export class MountTable {
   /** The topmost mount of the stack whose bottom is m. */
   top(m: Mount): Mount {
     for (let guard = 0; guard < 1000; guard++) {
+      if (!this.names.has(m.rootPlace.name)) return m;
       const above = this.byPlace.get(MountTable.key(m, m.rootKey));
       if (above === undefined) return m;
       m = above;
@@ -190,7 +209,7 @@ export class MountTable {
 
   /** The mount covering name in dir (as seen through mnt), the top of its stack, if any. */
   at(mnt: Mount, dir: Inode, name: string): Mount | undefined {
-    if (this.byPlace.size === 0) return undefined;
+    if (!this.names.has(name)) return undefined;
     const m = this.byPlace.get(MountTable.key(mnt, placeKey(dir, name)));
     return m === undefined ? undefined : this.top(m);
   }
@@ -218,7 +237,7 @@ export class MountTable {
   visible(): Mount[] { return this.list.filter((m) => !m.detached); }
 
   isMountpoint(mnt: Mount, dir: Inode, name: string): boolean {
-    return this.byPlace.size !== 0 && this.byPlace.has(MountTable.key(mnt, placeKey(dir, name)));
+    return this.names.has(name) && this.byPlace.has(MountTable.key(mnt, placeKey(dir, name)));
   }
 }
 

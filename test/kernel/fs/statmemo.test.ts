@@ -50,6 +50,30 @@ describe('statmemo: lstat answers within one syscall', function () {
     ]);
   });
 
+  it("root's path walk asks no directory for its attributes: a stat of a tmpfs file makes no host call", async () => {
+    const mfs = fs as { lstatSync: typeof fs.lstatSync };
+    const orig = mfs.lstatSync;
+    let calls = 0;
+    const stats = async (n: number): Promise<number> => {
+      calls = 0;
+      // lat_syscall's stat row: stat(2) of a file it made in /tmp (a tmpfs), n times after n/10 more.
+      const r = await runGuest(['/usr/libexec/nommu-um/bench/lat_syscall', '-n', String(n), 'stat']);
+      expect(r.code, r.stderr).to.equal(0);
+      return calls;
+    };
+    mfs.lstatSync = ((...a: Parameters<typeof orig>) => { calls++; return orig(...a); }) as typeof orig;
+    syncBuiltinESMExports();
+    try {
+      const few = await stats(100);
+      const many = await stats(1100);
+      // Searching / (hostfs) needed its attributes, one host lstat per stat, until root's search skipped them.
+      expect(many - few).to.be.below(10);
+    } finally {
+      mfs.lstatSync = orig;
+      syncBuiltinESMExports();
+    }
+  });
+
   it('an exec asks the host about its files a few times, not once per check', async () => {
     // The kernel's `import * as nfs from 'node:fs'` sees a patched fs.lstatSync once the ESM exports are synced.
     const mfs = fs as { lstatSync: typeof fs.lstatSync };
