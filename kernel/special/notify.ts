@@ -271,6 +271,8 @@ export class Fsnotify {
    * asks again and gets the listener's answer).
    */
   permission(what: 'open' | 'exec' | 'access', obj: FsObject, by: NotifyTask, file?: OpenFile): PermDecision {
+    // No group to ask, and no task waiting for an answer.
+    if (this.groups.size === 0 && this.perms.size === 0) return 'allow';
     if (file !== undefined && this.silenced.has(file)) return 'allow';
     const mask = what === 'access' ? FS_ACCESS_PERM : what === 'exec' ? FS_OPEN_PERM | FS_OPEN_EXEC_PERM : FS_OPEN_PERM;
     let st = this.perms.get(by);
@@ -309,6 +311,8 @@ export class Fsnotify {
 
   /** An event on an object reached by a path: reported to it and, with its name, to a parent watching children. */
   private pathEvent(mask: number, obj: FsObject, by: NotifyTask | null, file: OpenFile | undefined, path: boolean): void {
+    // No group: nobody to tell (an open or a close of every file passes here).
+    if (this.groups.size === 0) return;
     if (file !== undefined && this.silenced.has(file)) return;
     this.dispatchPath(mask, obj, by, path, null);
   }
@@ -328,12 +332,14 @@ export class Fsnotify {
 
   /** A directory-entry event, reported to the directory with the entry's name. */
   private nameEvent(mask: number, dir: FsObject, name: string, child: FsObject, cookie: number, by: NotifyTask | null): void {
+    if (this.groups.size === 0) return;
     const ev: NotifyEvent = { mask, obj: child, path: false, name, cookie, by };
     this.dispatch(ev, dir.node, null, null, dir.sb ?? child.sb ?? null, null);
   }
 
   /** An event about an inode itself, reported only to its own marks. */
   private inodeEvent(mask: number, obj: FsObject, by: NotifyTask | null): void {
+    if (this.groups.size === 0) return;
     const ev: NotifyEvent = { mask: mask | isdir(obj), obj, path: false, name: null, cookie: 0, by };
     this.dispatch(ev, obj.node, null, null, obj.sb ?? null, null);
   }
