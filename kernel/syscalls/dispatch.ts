@@ -36,9 +36,13 @@ const READS_CPU_TIME = ['times', 'getrusage', 'exit', 'exit_group'];
 const NR_CLOCK_GETTIME = 228;
 /** A sampled call slower than this is timed on every call from then on (ms). */
 const SLOW_MS = 0.02;
-/** Cheap calls are timed once every SAMPLE_MIN .. SAMPLE_MIN + SAMPLE_SPREAD - 1 calls of their number. */
-const SAMPLE_MIN = 8;
-const SAMPLE_SPREAD = 32;
+/**
+ * Cheap calls are timed once every SAMPLE_MIN .. SAMPLE_MIN + SAMPLE_SPREAD - 1
+ * calls of their number (~128 on average): a clock read costs ~80 ns on a
+ * VM (two per timed call), as much as half of getpid's whole path.
+ */
+const SAMPLE_MIN = 64;
+const SAMPLE_SPREAD = 128;
 
 export class Dispatcher {
   /** Per syscall number: READS_CPU_TIME membership (bit 2). */
@@ -164,7 +168,7 @@ export class Dispatcher {
 
   private run(t: Task, nr: number, def: SyscallDef<Task> | undefined,
     a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
-    // Sampled host timing (every call of a slow number, one in ~24 of a cheap one); none under --deterministic.
+    // Sampled host timing (every call of a slow number, one in ~128 of a cheap one); none under --deterministic.
     let weight = 0;
     let t0 = 0;
     if (!this.k.clock.deterministic) {
