@@ -176,9 +176,10 @@ export async function runSyscallSuite(ctx: BenchContext, rows: string[], iterati
       });
       if (!w.ok) fail(path, w.reason, 'warm-up');
     }
-    // Repeats go round the paths, so a burst of load on the shared machine hits all of them alike.
+    // Repeats go round the paths, so a burst of load on the shared machine hits all of them alike; the order
+    // reverses every other round, so a steady drift of the machine's speed favours no path (trap/zpoline is paired).
     for (let rep = 1; rep <= ctx.repeat; rep++) {
-      for (const path of ctx.paths) {
+      for (const path of rep % 2 === 1 ? ctx.paths : [...ctx.paths].reverse()) {
         const got = samples.get(path);
         if (got === undefined || got.length >= ctx.repeat) continue;
         const what = `run ${got.length + 1}/${ctx.repeat}`;

@@ -4,7 +4,7 @@
  */
 import type { CpuWorkloadResult } from './cpu-suite.js';
 import type { SyscallRowResult } from './syscall-suite.js';
-import { type Cell, type PathName, type SimPath, PATH_LABEL, isSimPath, ratio } from './types.js';
+import { type Cell, type PathName, type SimPath, PATH_LABEL, isSimPath, pairedRatio, ratio } from './types.js';
 
 /** A value with about 3 significant digits, no exponent (0.0999, 1.73, 29.9, 152384). */
 export function formatValue(v: number): string {
@@ -52,9 +52,17 @@ export class Footnotes {
   }
 }
 
-/** zpoline/native and trap/zpoline for a row, null where a side has no value. */
+/**
+ * zpoline/native (best against best) and trap/zpoline (paired: the median of
+ * the rounds' trap / zpoline, see pairedRatio) for a row, null where a side
+ * has no value.
+ */
 export function syscallRatios(r: SyscallRowResult): { zpolineNative: number | null; trapZpoline: number | null } {
-  return { zpolineNative: ratio(r.cells.zpoline, r.cells.native), trapZpoline: ratio(r.cells.trap, r.cells.zpoline) };
+  const t = r.cells.trap, z = r.cells.zpoline;
+  return {
+    zpolineNative: ratio(r.cells.zpoline, r.cells.native),
+    trapZpoline: t === undefined || z === undefined || !t.ok || !z.ok ? null : pairedRatio(t.samples, z.samples),
+  };
 }
 
 /** The syscall suite's table: µs per operation per path, the ratios, then guest work per operation. */
@@ -75,6 +83,7 @@ export function renderSyscallTable(results: SyscallRowResult[], paths: PathName[
   });
   let out = `Microseconds per operation (best of ${repeat} run${repeat === 1 ? '' : 's'}; lower is better)\n\n`;
   out += renderTextTable(header, rows, header.map((_, i) => (i === 0 ? 'l' : 'r')));
+  if (ratios.includes('trap/zpoline')) out += '\ntrap/zpoline: the median over the rounds of trap / zpoline, run back to back (the paths\' order alternates round by round)\n';
   const sims = paths.filter(isSimPath);
   if (sims.length > 0) {
     out += '\nGuest work per operation (deterministic: (total at 2n - total at n) / n)\n\n';

@@ -54,3 +54,18 @@ export function ratio(a: Cell | undefined, b: Cell | undefined): number | null {
   if (a === undefined || b === undefined || !a.ok || !b.ok || b.value <= 0) return null;
   return a.value / b.value;
 }
+
+/**
+ * Median over k of a[k] / b[k]: two paths' samples taken in the same round,
+ * back to back, so the machine's drift over a run (this VM's speed moves by
+ * 10-20% within an hour) cancels in each ratio instead of deciding which
+ * path got the luckier best sample. Null without a pair.
+ */
+export function pairedRatio(a: readonly number[], b: readonly number[]): number | null {
+  const r: number[] = [];
+  for (let k = 0; k < Math.min(a.length, b.length); k++) if (b[k] > 0) r.push(a[k] / b[k]);
+  if (r.length === 0) return null;
+  r.sort((x, y) => x - y);
+  const mid = r.length >> 1;
+  return r.length % 2 === 1 ? r[mid] : (r[mid - 1] + r[mid]) / 2;
+}
