@@ -38,20 +38,30 @@ function ltu64(al: number, ah: number, bl: number, bh: number): boolean {
   return ah === bh ? (al >>> 0) < (bl >>> 0) : (ah >>> 0) < (bh >>> 0);
 }
 
+/** CF, OF of an add and of a sub (or cmp) of size code sz: shared by getCF/getOF and arith's fast kinds. */
+function addCF(c: Core, sz: number): boolean {
+  return sz === 3 ? ltu64(c.fr, c.frh, c.fa, c.fah) : (c.fr << SH[sz]) >>> 0 < (c.fa << SH[sz]) >>> 0;
+}
+function subCF(c: Core, sz: number): boolean {
+  return sz === 3 ? ltu64(c.fa, c.fah, c.fb, c.fbh) : (c.fa << SH[sz]) >>> 0 < (c.fb << SH[sz]) >>> 0;
+}
+function addOF(c: Core, sz: number): boolean {
+  return sz === 3 ? ((c.fah ^ c.frh) & (c.fbh ^ c.frh)) < 0 : ((c.fa ^ c.fr) & (c.fb ^ c.fr)) << SH[sz] < 0;
+}
+function subOF(c: Core, sz: number): boolean {
+  return sz === 3 ? ((c.fah ^ c.fbh) & (c.fah ^ c.frh)) < 0 : ((c.fa ^ c.fb) & (c.fa ^ c.fr)) << SH[sz] < 0;
+}
+
 export function getCF(c: Core): number {
   const op = c.fop;
   const sz = op & 3;
   switch (op >> 2) {
     case 0: return c.flags & CF;
-    case KF_ADD:
-      if (sz === 3) return ltu64(c.fr, c.frh, c.fa, c.fah) ? 1 : 0;
-      return (c.fr << SH[sz]) >>> 0 < (c.fa << SH[sz]) >>> 0 ? 1 : 0;
+    case KF_ADD: return addCF(c, sz) ? 1 : 0;
     case KF_ADC:
       if (sz === 3) return (c.fc ? !ltu64(c.fa, c.fah, c.fr, c.frh) : ltu64(c.fr, c.frh, c.fa, c.fah)) ? 1 : 0;
       return (c.fc ? (c.fr << SH[sz]) >>> 0 <= (c.fa << SH[sz]) >>> 0 : (c.fr << SH[sz]) >>> 0 < (c.fa << SH[sz]) >>> 0) ? 1 : 0;
-    case KF_SUB:
-      if (sz === 3) return ltu64(c.fa, c.fah, c.fb, c.fbh) ? 1 : 0;
-      return (c.fa << SH[sz]) >>> 0 < (c.fb << SH[sz]) >>> 0 ? 1 : 0;
+    case KF_SUB: return subCF(c, sz) ? 1 : 0;
     case KF_SBB:
       if (sz === 3) return (c.fc ? !ltu64(c.fb, c.fbh, c.fa, c.fah) : ltu64(c.fa, c.fah, c.fb, c.fbh)) ? 1 : 0;
       return (c.fc ? (c.fa << SH[sz]) >>> 0 <= (c.fb << SH[sz]) >>> 0 : (c.fa << SH[sz]) >>> 0 < (c.fb << SH[sz]) >>> 0) ? 1 : 0;
@@ -79,10 +89,8 @@ export function getOF(c: Core): boolean {
   const sz = op & 3;
   switch (op >> 2) {
     case 0: return (c.flags & OF) !== 0;
-    case KF_ADD: case KF_ADC: case KF_INC:
-      return sz === 3 ? ((c.fah ^ c.frh) & (c.fbh ^ c.frh)) < 0 : ((c.fa ^ c.fr) & (c.fb ^ c.fr)) << SH[sz] < 0;
-    case KF_SUB: case KF_SBB: case KF_DEC:
-      return sz === 3 ? ((c.fah ^ c.fbh) & (c.fah ^ c.frh)) < 0 : ((c.fa ^ c.fb) & (c.fa ^ c.fr)) << SH[sz] < 0;
+    case KF_ADD: case KF_ADC: case KF_INC: return addOF(c, sz);
+    case KF_SUB: case KF_SBB: case KF_DEC: return subOF(c, sz);
     case KF_SHL:
       // OF = MSB(result) XOR CF (defined for a count of 1; what hardware gives for larger counts too)
       return (sz === 3 ? c.frh < 0 : c.fr << SH[sz] < 0) !== (c.fc !== 0);
@@ -115,7 +123,15 @@ export function arith(c: Core): number {
   let zs: number;
   if (sz === 3) zs = ((c.fr | c.frh) === 0 ? ZF : 0) | (c.frh < 0 ? SF : 0);
   else { const v = c.fr << SH[sz]; zs = (v === 0 ? ZF : 0) | (v < 0 ? SF : 0); }
-  return getCF(c) | PARITY[c.fr & 0xff] | (getAF(c) ? AF : 0) | zs | (getOF(c) ? OF : 0);
+  const pf = PARITY[c.fr & 0xff];
+  // The commonest kinds without the general getters' switches: every zpoline syscall materializes the flags
+  // (for r11), mostly after a sub/cmp, test/and or add (a third of getpid's kernel-side cost otherwise).
+  switch (op >> 2) {
+    case KF_LOGIC: return pf | zs;
+    case KF_SUB: return (subCF(c, sz) ? CF : 0) | pf | ((c.fa ^ c.fb ^ c.fr) & AF) | zs | (subOF(c, sz) ? OF : 0);
+    case KF_ADD: return (addCF(c, sz) ? CF : 0) | pf | ((c.fa ^ c.fb ^ c.fr) & AF) | zs | (addOF(c, sz) ? OF : 0);
+    default: return getCF(c) | pf | (getAF(c) ? AF : 0) | zs | (getOF(c) ? OF : 0);
+  }
 }
 
 /** Full RFLAGS value. */
