@@ -11,6 +11,7 @@
  * retries. poll() reports the current readiness mask.
  */
 import type { WaitQueue } from './wait.js';
+import type { Loc, NotifyBinding } from './fs/index.js';
 
 /** poll(2) event bits (include/uapi/asm-generic/poll.h). */
 export const POLLIN = 0x001, POLLPRI = 0x002, POLLOUT = 0x004, POLLERR = 0x008;
@@ -78,6 +79,15 @@ export interface FileOps {
 export class OpenFile {
   pos = 0;
   private refs = 1;
+  /**
+   * Set by the VFS (kernel/fs/openfile.ts, fsnotify.ts), read through their
+   * functions only: the guest object the file was opened on, and the
+   * fsnotify object it reports to. Fields rather than WeakMaps keyed by the
+   * file: an open and close of a tmpfs file spent ~10% in those maps and the
+   * GC work of their entries.
+   */
+  vfsLoc: Loc | undefined = undefined;
+  notifyBinding: NotifyBinding | undefined = undefined;
   constructor(
     readonly ops: FileOps,
     /** O_* status and access flags (O_CLOEXEC is per-fd and not kept here). */

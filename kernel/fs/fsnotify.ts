@@ -72,16 +72,16 @@ export function objOf(loc: Loc, via: Via = {}): FsObject {
   };
 }
 
-interface Bound { hub: FsNotifyHooks; obj: FsObject; wrote: boolean }
-const bound = new WeakMap<OpenFile, Bound>();
+/** What an open file reports to (OpenFile.notifyBinding). */
+export interface NotifyBinding { hub: FsNotifyHooks; obj: FsObject; wrote: boolean }
 
 /** Ties an open file to its object so reads, writes and the last close report on it. */
 export function bindFile(f: OpenFile, hub: FsNotifyHooks, obj: FsObject): void {
-  bound.set(f, { hub, obj, wrote: f.writable });
+  f.notifyBinding = { hub, obj, wrote: f.writable };
 }
 
-function live(f: OpenFile): Bound | undefined {
-  const b = bound.get(f);
+function live(f: OpenFile): NotifyBinding | undefined {
+  const b = f.notifyBinding;
   return b === undefined || b.hub.idle || b.hub.isSilent(f) ? undefined : b;
 }
 
@@ -97,12 +97,12 @@ function notifyTaskOf(task: unknown): NotifyTask | null {
 /** The last reference went (called from each kind's release with the task that dropped it, as __fput's fsnotify_close). */
 export function notifyRelease(f: OpenFile, task?: unknown): void {
   const b = live(f);
-  bound.delete(f);
+  f.notifyBinding = undefined;
   b?.hub.close(b.obj, b.wrote, notifyTaskOf(task), f);
 }
 
 /** A file's object, for attribute-change events on fd-based calls. */
-export function boundObj(f: OpenFile): FsObject | undefined { return bound.get(f)?.obj; }
+export function boundObj(f: OpenFile): FsObject | undefined { return f.notifyBinding?.obj; }
 
 /**
  * A permission event: 0 to go on, -EPERM when a listener denied it, BLOCK

@@ -22,4 +22,4 @@ export { fileLoc } from './openfile.js';
 export type { FsClock, Timespec } from './inode.js';
 export { fsCalls, fsCallNotes } from './calls/index.js';
 export type { FsCallName } from './calls/index.js';
-export type { FsNotifyHooks, FsObject, NotifyTask, AttrChange, PermDecision } from './fsnotify.js';
+export type { FsNotifyHooks, FsObject, NotifyTask, AttrChange, PermDecision, NotifyBinding } from './fsnotify.js';

@@ -6,10 +6,8 @@
 import type { OpenFile } from '../file.js';
 import type { Loc } from './mount.js';
 
-const locs = new WeakMap<OpenFile, Loc>();
-
-export function setFileLoc(f: OpenFile, loc: Loc): void { locs.set(f, loc); }
-export function fileLoc(f: OpenFile): Loc | undefined { return locs.get(f); }
+export function setFileLoc(f: OpenFile, loc: Loc): void { f.vfsLoc = loc; }
+export function fileLoc(f: OpenFile): Loc | undefined { return f.vfsLoc; }
 
 const anonIno = new WeakMap<OpenFile, number>();
 let nextAnonIno = 1000;
