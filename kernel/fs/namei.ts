@@ -113,16 +113,23 @@ export function walk(ctx: WalkCtx, start: Loc, path: string, follow: boolean): F
   if (path.length === 0) return -ENOENT;
   const root = ctx.t.fs.root;
   let cur = path.charCodeAt(0) === 0x2f ? root : start;
-  const comps = path.split('/').filter((c) => c.length > 0);
-  const trailing = path.endsWith('/');
-  if (comps.length === 0) return { parent: cur, name: '/', last: 'root', loc: cur, trailing: true };
+  const n = path.length;
+  const trailing = path.charCodeAt(n - 1) === 0x2f;
+  // Components are cut out one by one (no split/filter arrays): at is where the next one starts.
+  let at = 0;
+  while (at < n && path.charCodeAt(at) === 0x2f) at++;
+  if (at === n) return { parent: cur, name: '/', last: 'root', loc: cur, trailing: true };
   const cred = ctx.t.cred;
   // cur is always a directory (the start is checked, then every step); root may search any directory
   // (permission()), so its walk asks no directory for its attributes: on hostfs, one host lstat fewer per component.
   const searchAny = cred.fsuid === 0;
-  for (let i = 0; i < comps.length; i++) {
-    const comp = comps[i];
-    const isLast = i === comps.length - 1;
+  while (at < n) {
+    let end = path.indexOf('/', at);
+    if (end < 0) end = n;
+    const comp = path.slice(at, end);
+    at = end;
+    while (at < n && path.charCodeAt(at) === 0x2f) at++;
+    const isLast = at === n;
     if (comp.length > NAME_MAX) return -ENAMETOOLONG;
     if (!searchAny && !maySearch(cur.inode, cred)) return -EACCES;
     if (comp === '.' || comp === '..') {

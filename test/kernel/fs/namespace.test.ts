@@ -30,6 +30,22 @@ for (const where of ['/home/user', '/tmp'] as const) {
       expect(t.stat(`${where}/./../${path.basename(where)}/file`)).to.include({ size: 0 });
     });
 
+    it('cuts paths at any run of slashes, as Linux does', () => {
+      t.sys('mkdir', t.str(p('d')), 0o755);
+      t.open(p('d/f'), O.CREAT | O.WRONLY);
+      const ino = (path: string): number => { const st = t.stat(path); return typeof st === 'number' ? st : st.ino; };
+      const file = ino(p('d/f')), dir = ino(p('d'));
+      expect(file).to.be.above(0);
+      expect(ino(`//${where.slice(1)}///d//f`)).to.equal(file);
+      expect(ino(`${where}/d/./f`)).to.equal(file);
+      expect(ino(`${where}/d//..//d/f`)).to.equal(file);
+      expect(ino(`${where}//d//`)).to.equal(dir);
+      expect(ino('///')).to.equal(ino('/'));
+      expect(t.stat(`${where}/d/f//`)).to.equal(E.ENOTDIR);
+      expect(t.stat(`${where}/d/f/.`)).to.equal(E.ENOTDIR);
+      expect(t.open(`${where}//d//new//`, O.CREAT | O.WRONLY)).to.equal(E.EISDIR);
+    });
+
     it('checks search permission for unprivileged tasks', () => {
       t.sys('mkdir', t.str(p('locked')), 0o700);
       t.open(p('locked/f'), O.CREAT | O.WRONLY, 0o644);
