@@ -1,7 +1,7 @@
 /**
- * What the VFS knows about an open file beyond kernel/file.ts's OpenFile: the
- * guest object it was opened on. Files made by other subsystems (eventfd,
- * epoll...) have none and are treated as anonymous inodes.
+ * The guest object an open file was opened on (kept in OpenFile.vfsLoc, set
+ * and read only through these functions). Files made by other subsystems
+ * (eventfd, epoll...) have none and are treated as anonymous inodes.
  */
 import type { OpenFile } from '../file.js';
 import type { Loc } from './mount.js';
