@@ -25,6 +25,7 @@ import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from
 import { cond, getCF } from './flags.js';
 import { isDirectJmp, isJcc } from './ops/control.js';
 import iced from './iced.js';
+import { INLINE_MARK, RegCache } from './regcache.js';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
   ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,
@@ -127,7 +128,12 @@ function prologue(body: string): string {
   return used.length === 0 ? '' : `const ${used.map(([name, e]) => `${name} = ${e}`).join(', ')};\n`;
 }
 
-interface Emitted { body: string; lazyRead: boolean[][] }
+interface Emitted { body: string; lazyRead: boolean[][]; regs: RegCache | null }
+
+/** Code leaving the function: with registers in locals, each return writes them back first. */
+function exits(g: Gen, code: string): string {
+  return g.regs === null ? code : g.regs.exits(code);
+}
 
 /**
  * A side exit's target compiled into the block: when the jcc at index `at`
@@ -191,7 +197,8 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
     g.flagsDead = dead[j];
     g.stored = false;
     g.fused = false;
-    g.inline = inlined.get(j) ?? null;
+    const inl = inlined.get(j) ?? null;
+    g.inline = inl !== null && g.regs !== null ? INLINE_MARK : inl;
     const before = g.flags;
     if (i.fmod !== 0) g.flags = null;
     const e = emitterFor(i.fn);
@@ -203,11 +210,12 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
       code = (i.mayFault ? `c.k = ${k};\n` : '') + g.handler() + '\n';
       g.stored = i.writes;
     }
+    if (g.regs !== null) code = g.regs.instr(code, inl);
     g.inline = null;
     lazyRead[j] = i.fread !== 0 && !g.fused;
     body += `// ${k}: +${i.addr - g.base}\n${code}`;
     if (skipTo[j] > 0) open.push(skipTo[j]);
-    if (g.stored && j < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`;
+    if (g.stored && j < n - 1) body += exits(g, `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`);
   }
   return body;
 }
@@ -217,11 +225,12 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
  * targets): which instructions read the lazy flag state, from a first pass
  * (undefined: every flag reader), for the flag liveness of the second.
  */
-function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[][] | null): Emitted {
+function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[][] | null, regs: boolean): Emitted {
   const lazyRead: boolean[][] = [];
   const readers = (x: Block, at: number): boolean[] => lazy?.[at] ?? x.insns.map((i) => i.fread !== 0);
   const g = new Gen();
   g.base = b.addr;
+  g.regs = regs ? new RegCache() : null;
   const loop = isLoop(b);
   const skipTo = skipTargets(b);
   g.skips = skipTo.some((j) => j > 0) || inl.length > 0;
@@ -238,7 +247,7 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
     const read: boolean[] = new Array(s.n);
     const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read);
     lazyRead[x + 1] = read;
-    inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${g.ret(g.n)}\n`);
+    inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${exits(g, g.ret(g.n))}\n`);
   });
   const n = b.n;
   g.loop = loop;
@@ -251,8 +260,8 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
   const last = b.insns[n - 1];
   if (g.loop && !isJcc(last) && !isDirectJmp(last)) {
     // It falls through to its own start: every pass round the end goes round again.
-    body += `c.stop = 0;\ndone += ${g.count(n)}; c.tscBase += ${g.count(n)}; if (done < c.left) continue; c.rip = ${g.abs(b.addr)}; return done;\n`;
-  } else body += `c.stop = 0;\n${g.ret(n)}`;
+    body += exits(g, `c.stop = 0;\ndone += ${g.count(n)}; c.tscBase += ${g.count(n)}; if (done < c.left) continue; c.rip = ${g.abs(b.addr)}; return done;\n`);
+  } else body += exits(g, `c.stop = 0;\n${g.ret(n)}`);
   if (g.loop) {
     // A fault in a later round: the run loop adds the rounds before it (c.loopDone), less what this round skipped.
     body = g.skips
@@ -262,7 +271,7 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
     // c.k is the faulting instruction's index; the instructions skipped before it did not retire.
     body = `let sk = 0;\ntry {\n${body}\n} catch (e) { c.loopDone = -sk; throw e; }`;
   }
-  return { body, lazyRead };
+  return { body, lazyRead, regs: g.regs };
 }
 
 /**
@@ -282,10 +291,13 @@ function isLoop(b: Block): boolean {
 export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
   const inl = inlineTargets(b, lookup, skipTargets(b));
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
-  const first = emitBlock(b, lookup, inl, null);
-  const emitted = emitBlock(b, lookup, inl, first.lazyRead);
+  const first = emitBlock(b, lookup, inl, null, false);
+  let emitted = emitBlock(b, lookup, inl, first.lazyRead, true);
+  // Registers in locals unless the rewrite met code it cannot follow (regcache.ts).
+  if (emitted.regs !== null && !emitted.regs.ok) emitted = emitBlock(b, lookup, inl, first.lazyRead, false);
   b.all = inl.length === 0 ? b.insns : b.insns.concat(...inl.map((x) => x.s.insns));
-  const body = prologue(emitted.body) + emitted.body;
+  const inner = emitted.regs !== null ? emitted.regs.finish(emitted.body) : emitted.body;
+  const body = prologue(inner) + inner;
   // No absolute address in the source (see Gen.base) and no Insn in the closure (Gen.handler): the same
   // code at another page-aligned base, or in another Cpu, runs the same function. The name keeps the
   // page offset, for profiles.

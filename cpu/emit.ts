@@ -16,6 +16,7 @@
  */
 import type { Exec, Insn } from './insn.js';
 import { SEG_FS, SEG_GS } from './insn.js';
+import { type RegCache, syncedCall } from './regcache.js';
 
 export type Emitter = (i: Insn, g: Gen) => string | null;
 
@@ -102,8 +103,12 @@ export class Gen {
    */
   handler(): string {
     const i = this.v('ins');
-    return `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
+    const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
+    return this.regs === null ? call : syncedCall(call);
   }
+
+  /** The block keeps guest registers in locals (regcache.ts): handler calls are marked for it. */
+  regs: RegCache | null = null;
 
   /**
    * A local name unique to this instruction. The underscore keeps it apart from
