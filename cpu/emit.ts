@@ -146,6 +146,17 @@ export class Gen {
       if (i.mx >= 0) parts.push(i.ms === 1 ? reg64(i.mx) : `${reg64(i.mx)} * ${i.ms}`);
       if (i.md !== 0 || parts.length === 0) parts.push(`${i.md}`);
       e = parts.join(' + ');
+      if (i.mb >= 0 || i.mx >= 0) {
+        // Registers holding addresses below 2^31 (every guest address): the same sum in int32
+        // arithmetic, which V8 keeps in machine registers and uses as an index without conversion.
+        const his = [i.mb, i.mx].filter((x) => x >= 0).map((x) => `r[${x + 1}]`).join(' | ');
+        const los = [i.mb, i.mx].filter((x) => x >= 0).map((x) => `r[${x}]`).join(' | ');
+        const fast: string[] = [];
+        if (i.mb >= 0) fast.push(`r[${i.mb}]`);
+        if (i.mx >= 0) fast.push(i.ms === 1 ? `r[${i.mx}]` : `r[${i.mx}] * ${i.ms}`);
+        if (i.md !== 0) fast.push(`${i.md}`);
+        e = `((${his}) === 0 && (${los}) >= 0 ? ${fast.join(' + ')} : ${e})`;
+      }
     }
     if (i.mseg === SEG_FS) e = `c.ctx.fsBase + ${e}`;
     else if (i.mseg === SEG_GS) e = `c.ctx.gsBase + ${e}`;
