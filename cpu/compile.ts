@@ -130,10 +130,7 @@ function prologue(body: string): string {
 
 interface Emitted { body: string; lazyRead: boolean[][]; regs: RegCache | null }
 
-/** Code leaving the function: with registers in locals, each return writes them back first. */
-function exits(g: Gen, code: string): string {
-  return g.regs === null ? code : g.regs.exits(code);
-}
+
 
 /**
  * A side exit's target compiled into the block: when the jcc at index `at`
@@ -215,7 +212,7 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
     lazyRead[j] = i.fread !== 0 && !g.fused;
     body += `// ${k}: +${i.addr - g.base}\n${code}`;
     if (skipTo[j] > 0) open.push(skipTo[j]);
-    if (g.stored && j < n - 1) body += exits(g, `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`);
+    if (g.stored && j < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`;
   }
   return body;
 }
@@ -247,7 +244,7 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
     const read: boolean[] = new Array(s.n);
     const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read);
     lazyRead[x + 1] = read;
-    inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${exits(g, g.ret(g.n))}\n`);
+    inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${g.ret(g.n)}\n`);
   });
   const n = b.n;
   g.loop = loop;
@@ -260,8 +257,8 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
   const last = b.insns[n - 1];
   if (g.loop && !isJcc(last) && !isDirectJmp(last)) {
     // It falls through to its own start: every pass round the end goes round again.
-    body += exits(g, `c.stop = 0;\ndone += ${g.count(n)}; c.tscBase += ${g.count(n)}; if (done < c.left) continue; c.rip = ${g.abs(b.addr)}; return done;\n`);
-  } else body += exits(g, `c.stop = 0;\n${g.ret(n)}`);
+    body += `c.stop = 0;\ndone += ${g.count(n)}; c.tscBase += ${g.count(n)}; if (done < c.left) continue; c.rip = ${g.abs(b.addr)}; return done;\n`;
+  } else body += `c.stop = 0;\n${g.ret(n)}`;
   if (g.loop) {
     // A fault in a later round: the run loop adds the rounds before it (c.loopDone), less what this round skipped.
     body = g.skips
@@ -288,11 +285,15 @@ function isLoop(b: Block): boolean {
   return last.flow === FLOW_NEXT && b.end === b.addr;
 }
 
-export function compileBlock(b: Block, lookup: BlockLookup = () => undefined): BlockExec {
+/**
+ * The block's function. `hot`: it has kept running, so its registers go in
+ * locals (regcache.ts); otherwise only a loop block's do.
+ */
+export function compileBlock(b: Block, lookup: BlockLookup = () => undefined, hot = true): BlockExec {
   const inl = inlineTargets(b, lookup, skipTargets(b));
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
   const first = emitBlock(b, lookup, inl, null, false);
-  let emitted = emitBlock(b, lookup, inl, first.lazyRead, true);
+  let emitted = emitBlock(b, lookup, inl, first.lazyRead, hot || isLoop(b));
   // Registers in locals unless the rewrite met code it cannot follow (regcache.ts).
   if (emitted.regs !== null && !emitted.regs.ok) emitted = emitBlock(b, lookup, inl, first.lazyRead, false);
   b.all = inl.length === 0 ? b.insns : b.insns.concat(...inl.map((x) => x.s.insns));

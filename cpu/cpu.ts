@@ -28,6 +28,12 @@ export const GATE_DEFER = 0, GATE_CONTINUE = 1, GATE_EXIT = 2;
 
 /** Runs of a block before the compiled tier turns it into a function. */
 const HOT = 4;
+/**
+ * Runs before it is compiled again with its registers in locals (regcache.ts):
+ * that source costs more to make and to optimize, and pays off only in code
+ * that keeps running (a loop block has them from the start).
+ */
+const HOTTER = 1024;
 
 export class Cpu {
   readonly mem: GuestMemory;
@@ -135,8 +141,12 @@ export class Cpu {
           if (prev.next1a === -1 || prev.next1a === rip) { prev.next1 = b; prev.next1a = rip; } else { prev.next2 = b; prev.next2a = rip; }
         }
       }
-      // Counting stops at HOT, so a compiled block costs no store here.
-      if (compiled && b.runs < HOT && ++b.runs === HOT) b.exec = compileBlock(b, this.lookup);
+      // Counting stops at HOTTER, so a hot block costs no store here.
+      if (compiled && b.runs < HOTTER) {
+        const runs = ++b.runs;
+        if (runs === HOT) b.exec = compileBlock(b, this.lookup, false);
+        else if (runs === HOTTER) b.exec = compileBlock(b, this.lookup, true);
+      }
       c.rip = b.end;
       c.tscBase = retired;
       c.left = budget - retired;
@@ -211,5 +221,10 @@ export class Cpu {
   /** Decoded blocks in the cache (diagnostics, tests). */
   get cachedBlocks(): number {
     return this.cache.size;
+  }
+
+  /** The cached block starting at addr (diagnostics, tests). */
+  blockAt(addr: number): Block | undefined {
+    return this.cache.get(addr);
   }
 }

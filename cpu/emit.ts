@@ -146,9 +146,10 @@ export class Gen {
       if (i.mx >= 0) parts.push(i.ms === 1 ? reg64(i.mx) : `${reg64(i.mx)} * ${i.ms}`);
       if (i.md !== 0 || parts.length === 0) parts.push(`${i.md}`);
       e = parts.join(' + ');
-      if (i.mb >= 0 || i.mx >= 0) {
+      if (this.regs !== null && (i.mb >= 0 || i.mx >= 0)) {
         // Registers holding addresses below 2^31 (every guest address): the same sum in int32
         // arithmetic, which V8 keeps in machine registers and uses as an index without conversion.
+        // Only in hot code (with its registers in locals): the longer source costs compile time.
         const his = [i.mb, i.mx].filter((x) => x >= 0).map((x) => `r[${x + 1}]`).join(' | ');
         const los = [i.mb, i.mx].filter((x) => x >= 0).map((x) => `r[${x}]`).join(' | ');
         const fast: string[] = [];

@@ -8,8 +8,8 @@
  * memory, so each store forgets every earlier load. A 7-instruction strcmp
  * loop ran at 14-27 ns a round that way and 4 ns with its registers in
  * locals. This pass rewrites a block's source so that each half it names
- * lives in a local `$N`: loaded once at entry, written back where control
- * leaves (each `return`, a throw), and synchronised around anything that
+ * lives in a local `$N`: loaded once at entry, written back in one
+ * `finally` however control leaves, and synchronised around anything that
  * reads or writes the register file itself (a handler call, an emitter's
  * code this pass does not understand).
  *
@@ -36,11 +36,12 @@ export function syncedCall(call: string): string {
 
 const R_ACCESS = /(?<![\w$.])r\[(\d+)\]/g;
 const R_WRITE = /(?<![\w$.])r\[(\d+)\]\s*=(?!=)/g;
+/** A whole assignment statement `r[N] = E;` (E without braces: it ends at its semicolon). */
+const R_ASSIGN = /(?<![\w$.])r\[(\d+)\]\s*=(?!=)\s*([^;{}]*);/g;
 const R_OTHER_WRITE = /(?<![\w$.])r\[\d+\]\s*(?:[-+*/%&|^]|<<|>>>?|\*\*)=|(?<![\w$.])r\[\d+\]\s*(?:\+\+|--)|(?:\+\+|--)\s*r\[\d+\]/;
 const VIEW_READ = /c\.r(8|16)\[(\d+)\](?!\s*=(?!=))/g;
-const VIEW_WRITE = /c\.r(8|16)\[(\d+)\]\s*=(?!=)\s*([^;]*);/g;
+const VIEW_WRITE = /c\.r(8|16)\[(\d+)\]\s*=(?!=)\s*([^;{}]*);/g;
 const VIEW_OTHER_WRITE = /c\.r(?:8|16)\[\d+\]\s*(?:[-+*/%&|^]|<<|>>>?)=|c\.r(?:8|16)\[\d+\]\s*(?:\+\+|--)|(?:\+\+|--)\s*c\.r(?:8|16)\[/;
-const RETURN = /\breturn\b([^;]*);/g;
 /** Anything else that names the register file: `c.r` in another form, or the view `r` not indexed by a literal. */
 const OTHER_ACCESS = /c\.r(?![\w$])|c\.r(?:8|16)(?!\[\d+\])|c\.r(?:8|16)\[\d+\]\s*=(?!=)|(?<![\w$.])r(?![\w$]|\[\d+\])/;
 
@@ -49,6 +50,73 @@ function viewSlot(bits: string, n: number): { half: number; shift: number; mask:
   return bits === '8'
     ? { half: n >> 2, shift: 8 * (n & 3), mask: 0xff }
     : { half: n >> 1, shift: 16 * (n & 1), mask: 0xffff };
+}
+
+/** Whether every register access in code has a form instr() rewrites. */
+function understood(code: string): boolean {
+  if (code.includes(INLINE) && code.split(INLINE).length > 2) return false;
+  if (R_OTHER_WRITE.test(code) || VIEW_OTHER_WRITE.test(code)) return false;
+  // Every store to a half must be a whole statement: the rewrite wraps its value in ToInt32.
+  if ((code.match(R_WRITE)?.length ?? 0) !== (code.match(R_ASSIGN)?.length ?? 0)) return false;
+  // Writes through the views are understood when they match VIEW_WRITE; check what remains.
+  const rest = code.replace(VIEW_WRITE, (_m, _b: string, _n: string, e: string) => e).replace(VIEW_READ, '0').replace(R_ACCESS, '0');
+  return !OTHER_ACCESS.test(rest);
+}
+
+/** What rewriting one instruction's code gives: the same for the same code, so it is remembered. */
+interface Rewritten { out: string; used: number[]; written: number[]; understood: boolean }
+
+function rewrite(code: string): Rewritten {
+  const used = new Set<number>();
+  const written = new Set<number>();
+  const bare = code.split(SYNC_OUT).map((s, x) => (x === 0 ? s : s.slice(s.indexOf(SYNC_IN) + SYNC_IN.length))).join('');
+  if (!understood(bare)) {
+    // Run it against the register file: write back before, reload after, no rewrite inside.
+    const plain = code.split(SYNC_OUT).join('').split(SYNC_IN).join('');
+    return { out: `${WRITE_BACK}sy = 1;\n${plain}sy = 0; ${RELOAD}\n`, used: [], written: [], understood: false };
+  }
+  let out = code.replace(VIEW_READ, (_m, bits: string, n: string) => {
+    const { half, shift, mask } = viewSlot(bits, Number(n));
+    used.add(half);
+    return shift === 0 ? `($${half} & ${mask})` : `(($${half} >>> ${shift}) & ${mask})`;
+  });
+  out = out.replace(VIEW_WRITE, (_m, bits: string, n: string, e: string) => {
+    const { half, shift, mask } = viewSlot(bits, Number(n));
+    used.add(half);
+    written.add(half);
+    const keep = ~(mask << shift) | 0;
+    return `$${half} = ($${half} & ${keep}) | (((${e}) & ${mask}) << ${shift});`;
+  });
+  // A store into the Int32Array converts with ToInt32; a local keeps what it is given, so convert here.
+  out = out.replace(R_ASSIGN, (_m, n: string, e: string) => {
+    used.add(Number(n));
+    written.add(Number(n));
+    return `$${n} = (${e}) | 0;`;
+  });
+  out = out.replace(R_ACCESS, (_m, n: string) => { used.add(Number(n)); return `$${n}`; });
+  out = out.split(SYNC_OUT).join(`${WRITE_BACK}sy = 1; `).split(SYNC_IN).join(` sy = 0; ${RELOAD}`);
+  return { out, used: [...used], written: [...written], understood: true };
+}
+
+/**
+ * Rewrites by instruction code, for the whole process: every kernel (each
+ * test and benchmark run boots one) compiles the same blocks again, and the
+ * regular expressions cost more than the rest of a block's compile.
+ */
+const rewritten = new Map<string, Rewritten>();
+let rewrittenChars = 0;
+const REWRITTEN_CHARS = 16 << 20;
+
+function remember(code: string, r: Rewritten): void {
+  rewritten.set(code, r);
+  rewrittenChars += code.length + r.out.length;
+  if (rewrittenChars <= REWRITTEN_CHARS) return;
+  // Oldest first (insertion order) until half the budget is free.
+  for (const [k, v] of rewritten) {
+    if (rewrittenChars <= REWRITTEN_CHARS / 2) break;
+    rewritten.delete(k);
+    rewrittenChars -= k.length + v.out.length;
+  }
 }
 
 export class RegCache {
@@ -63,45 +131,15 @@ export class RegCache {
    * rewritten, for the INLINE_MARK in code.
    */
   instr(code: string, inline: string | null): string {
-    const bare = code.split(SYNC_OUT).map((s, x) => (x === 0 ? s : s.slice(s.indexOf(SYNC_IN) + SYNC_IN.length))).join('');
-    if (!this.understood(bare)) {
-      // Run it against the register file: write back before, reload after, no rewrite inside.
-      if (inline !== null) this.ok = false;
-      const plain = code.split(SYNC_OUT).join('').split(SYNC_IN).join('');
-      return `${WRITE_BACK}sy = 1;\n${plain}sy = 0; ${RELOAD}\n`;
+    let r = rewritten.get(code);
+    if (r === undefined) {
+      r = rewrite(code);
+      remember(code, r);
     }
-    let out = code.replace(VIEW_READ, (_m, bits: string, n: string) => {
-      const { half, shift, mask } = viewSlot(bits, Number(n));
-      this.used.add(half);
-      return shift === 0 ? `($${half} & ${mask})` : `(($${half} >>> ${shift}) & ${mask})`;
-    });
-    out = out.replace(VIEW_WRITE, (_m, bits: string, n: string, e: string) => {
-      const { half, shift, mask } = viewSlot(bits, Number(n));
-      this.used.add(half);
-      this.written.add(half);
-      const keep = ~(mask << shift) | 0;
-      return `$${half} = ($${half} & ${keep}) | (((${e}) & ${mask}) << ${shift});`;
-    });
-    for (const m of out.matchAll(R_WRITE)) this.written.add(Number(m[1]));
-    out = out.replace(R_ACCESS, (_m, n: string) => { this.used.add(Number(n)); return `$${n}`; });
-    out = this.exits(out);
-    out = out.split(SYNC_OUT).join(`${WRITE_BACK}sy = 1; `).split(SYNC_IN).join(` sy = 0; ${RELOAD}`);
-    if (inline !== null) out = out.split(INLINE).join(inline);
-    return out;
-  }
-
-  /** Code the pass adds around instructions (c.stop checks, block ends): its returns write back. */
-  exits(code: string): string {
-    return code.replace(RETURN, (_m, e: string) => `{ ${WRITE_BACK}return${e}; }`);
-  }
-
-  /** Whether every register access in code has a form instr() rewrites. */
-  private understood(code: string): boolean {
-    if (code.includes(INLINE) && code.split(INLINE).length > 2) return false;
-    if (R_OTHER_WRITE.test(code) || VIEW_OTHER_WRITE.test(code)) return false;
-    // Writes through the views are understood when they match VIEW_WRITE; check what remains.
-    const rest = code.replace(VIEW_WRITE, (_m, _b: string, _n: string, e: string) => e).replace(VIEW_READ, '0').replace(R_ACCESS, '0');
-    return !OTHER_ACCESS.test(rest);
+    if (!r.understood && inline !== null) this.ok = false;
+    for (const n of r.used) this.used.add(n);
+    for (const n of r.written) this.written.add(n);
+    return inline !== null && r.understood ? r.out.split(INLINE).join(inline) : r.out;
   }
 
   /** The function body around the rewritten one: locals, the write-back on a throw, the markers resolved. */
@@ -112,8 +150,9 @@ export class RegCache {
     const rl = used.map((n) => `$${n} = r[${n}]; `).join('');
     const resolved = body.split(WRITE_BACK).join(wb).split(RELOAD).join(rl);
     const decl = used.length === 0 ? '' : `let ${used.map((n) => `$${n} = r[${n}]`).join(', ')};\n`;
-    // A fault thrown by rewritten code leaves the registers in the locals; one thrown inside a
-    // synchronised region (sy = 1) has them, perhaps partly updated, in the register file.
-    return `${decl}let sy = 0;\ntry {\n${resolved}\n} catch (e) { if (sy === 0) { ${wb}} throw e; }`;
+    // One write-back for every way out, returns and throws alike. A fault thrown by rewritten code
+    // leaves the registers in the locals; one thrown (or a return taken) inside a synchronised
+    // region (sy = 1) has them, perhaps partly updated, in the register file.
+    return `${decl}let sy = 0;\ntry {\n${resolved}\n} finally { if (sy === 0) { ${wb}} }`;
   }
 }

@@ -63,6 +63,18 @@ describe('registers kept in locals by compiled blocks', () => {
     expect(results[1]).to.deep.equal(results[0]);
   });
 
+  it('straight-line code gets locals once it has kept running (1024 runs), a loop block at once', () => {
+    const line = new Runner(new Asm().i('Add_r64_rm64', 'rax', 'rbx').i('Add_r64_rm64', 'rax', 'rax'), 'compiled');
+    const src = () => line.mc.cpu.blockAt(CODE_BASE)!.exec.toString();
+    for (let k = 0; k < 10; k++) line.exec({ [RAX]: 1n, [RBX]: 2n });
+    expect(src()).to.match(/^function block_/).and.not.include('$0');
+    for (let k = 0; k < 1100; k++) expect(line.exec({ [RAX]: BigInt(k), [RBX]: 2n }).getReg(RAX)).to.equal(2 * (k + 2));
+    expect(src()).to.include('$0');
+    const loop = new Runner(new Asm().label('top').i('Add_r64_rm64', 'rax', 'rbx').i('Sub_rm32_imm8', 'ecx', 1).i('Jne_rel32_64', L('top')), 'compiled');
+    for (let k = 0; k < 10; k++) loop.exec({ [RAX]: 1n, [RBX]: 2n, [RCX]: 3n });
+    expect(loop.mc.cpu.blockAt(CODE_BASE)!.exec.toString()).to.include('$0');
+  });
+
   it('a loop body works on locals: the register file is touched only on entry and exit', () => {
     const mc = program(new Asm().label('top').i('Add_r64_rm64', 'rax', 'rbx').i('Sub_rm32_imm8', 'ecx', 1)
       .i('Jne_rel32_64', L('top')).i('Ud2'), 'compiled');

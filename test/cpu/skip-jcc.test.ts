@@ -78,8 +78,7 @@ describe('forward jccs inside a compiled block', () => {
     // jne odd, jne inner (nested in it), jne nofault: three skips. The one side exit is the back
     // edge to `top` (taken, the loop goes on in the block that starts there).
     expect(src.match(/sk \+= /g)).to.have.length(3);
-    // (Each return first writes back the registers the block keeps in locals: `{ r[n] = $n; ... return`.)
-    expect(src.match(/\) \{ c\.rip = \(B \+ \d+\); \{ [^{}]*return/g)).to.have.length(1);
+    expect(src.match(/\) \{ c\.rip = \(B \+ \d+\); return/g)).to.have.length(1);
     // Crossing ranges: the second jcc's target lies past the first one's, so it stays a side exit.
     const crossing = program(new Asm()
       .i('Test_rm32_imm32', 'ecx', 1).i('Jne_rel8_64', L('a'))
@@ -91,7 +90,7 @@ describe('forward jccs inside a compiled block', () => {
     const dc = new BlockDecoder(new Core(crossing.mem)).decodeBlock(CODE_BASE);
     const cs = compileBlock(new Block(CODE_BASE, dc.end, dc.insns, interpret)).toString();
     expect(cs.match(/sk \+= /g)).to.have.length(1);
-    expect(cs.match(/\) \{ c\.rip = \(B \+ \d+\); \{ [^{}]*return/g)).to.have.length(1);
+    expect(cs.match(/\) \{ c\.rip = \(B \+ \d+\); return/g)).to.have.length(1);
   });
 
   it('a loop whose rounds take different skips: compiled equals interpreted, state, flags and counts', () => {
@@ -343,7 +342,7 @@ describe('side exits whose target block is compiled into the block (inlined)', (
     expect(src).to.include(`// ${top.n}: +-${topAt - oddAt}`);
     // Without the target decoded it stays a side exit.
     const plain = block(topAt);
-    expect(compileBlock(plain, () => undefined).toString()).to.match(new RegExp(`c\\.rip = ${rel(oddAt).replace(/[()+]/g, '\\$&')}; \\{ [^{}]*return`));
+    expect(compileBlock(plain, () => undefined).toString()).to.include(`c.rip = ${rel(oddAt)}; return`);
     expect(plain.all.length).to.equal(plain.n);
   });
 
