@@ -7,7 +7,7 @@
  * O(1) and the gate exits to the kernel.
  */
 import { Core, FAULT } from './core.js';
-import { Block, CodeCache, interpret } from './block.js';
+import { Block, CodeCache, interpret, type BlockExec } from './block.js';
 import { BlockDecoder } from './decode.js';
 import { compileBlock } from './compile.js';
 import { addTemplate, relocatedBlock } from './templates.js';
@@ -20,8 +20,14 @@ import { fxrstor, fxsave } from './fxsave.js';
 import './ops/index.js';
 import { DOUBLE_ZERO } from './double-field.js';
 
-/** Execution tiers: the reference interpreter, or blocks compiled to JavaScript once hot. */
-export type Tier = 'interp' | 'compiled';
+/**
+ * Execution tiers: the reference interpreter, or blocks compiled to
+ * JavaScript once hot (and again, with their registers in locals, once they
+ * keep running). `hot` compiles with registers in locals from the first
+ * compile: the tests and the differential harness run that code on every
+ * form without running each block 1024 times.
+ */
+export type Tier = 'interp' | 'compiled' | 'hot';
 
 /** Cpu.gate's answers. */
 export const GATE_DEFER = 0, GATE_CONTINUE = 1, GATE_EXIT = 2;
@@ -34,6 +40,13 @@ const HOT = 4;
  * that keeps running (a loop block has them from the start).
  */
 const HOTTER = 1024;
+
+/**
+ * Block functions (shared by source, compile.ts) of blocks that reached
+ * HOTTER: the next block with the same first function is compiled hot at
+ * once.
+ */
+const promoted = new WeakSet<BlockExec>();
 
 export class Cpu {
   readonly mem: GuestMemory;
@@ -82,7 +95,8 @@ export class Cpu {
   run(ctx: CpuContext, budget: number): ExitReason {
     const c = this.core;
     c.bind(ctx);
-    const compiled = this.tier === 'compiled';
+    const compiled = this.tier !== 'interp';
+    const hotNow = this.tier === 'hot';
     c.tscRun = this.retiredTotal;
     let rip = ctx.rip;
     let retired = 0;
@@ -144,8 +158,21 @@ export class Cpu {
       // Counting stops at HOTTER, so a hot block costs no store here.
       if (compiled && b.runs < HOTTER) {
         const runs = ++b.runs;
-        if (runs === HOT) b.exec = compileBlock(b, this.lookup, false);
-        else if (runs === HOTTER) b.exec = compileBlock(b, this.lookup, true);
+        if (runs === HOT) {
+          let f = compileBlock(b, this.lookup, hotNow);
+          if (!hotNow && promoted.has(f)) {
+            // The same code kept running before (an earlier kernel, a pipeline's other process):
+            // compile it hot now rather than warm up a function that would soon be replaced.
+            // Its own compile, not that block's function: flag liveness depends on the
+            // successors each has seen, which the first source need not show.
+            f = compileBlock(b, this.lookup, true);
+            b.runs = HOTTER;
+          } else if (hotNow) b.runs = HOTTER;
+          b.exec = f;
+        } else if (runs === HOTTER) {
+          promoted.add(b.exec);
+          b.exec = compileBlock(b, this.lookup, true);
+        }
       }
       c.rip = b.end;
       c.tscBase = retired;

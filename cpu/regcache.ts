@@ -52,12 +52,29 @@ function viewSlot(bits: string, n: number): { half: number; shift: number; mask:
     : { half: n >> 1, shift: 16 * (n & 1), mask: 0xffff };
 }
 
+/**
+ * Whether the assignment at `at` with value e stands as a statement of its own (not inside an
+ * expression such as `(r[2] = x, y)`) and e is a whole expression: then `x = (e) | 0;` means the same.
+ */
+function wholeStatement(code: string, at: number, e: string): boolean {
+  const before = code.slice(0, at).trimEnd();
+  if (!(before === '' || /[;{})]$/.test(before) || /(?<![\w$])else$/.test(before))) return false;
+  let depth = 0;
+  for (const ch of e) {
+    if (ch === '(' || ch === '[') depth++;
+    else if (ch === ')' || ch === ']') { if (--depth < 0) return false; }
+  }
+  return depth === 0;
+}
+
 /** Whether every register access in code has a form instr() rewrites. */
 function understood(code: string): boolean {
   if (code.includes(INLINE) && code.split(INLINE).length > 2) return false;
   if (R_OTHER_WRITE.test(code) || VIEW_OTHER_WRITE.test(code)) return false;
   // Every store to a half must be a whole statement: the rewrite wraps its value in ToInt32.
   if ((code.match(R_WRITE)?.length ?? 0) !== (code.match(R_ASSIGN)?.length ?? 0)) return false;
+  for (const m of code.matchAll(R_ASSIGN)) if (!wholeStatement(code, m.index, m[2])) return false;
+  for (const m of code.matchAll(VIEW_WRITE)) if (!wholeStatement(code, m.index, m[3])) return false;
   // Writes through the views are understood when they match VIEW_WRITE; check what remains.
   const rest = code.replace(VIEW_WRITE, (_m, _b: string, _n: string, e: string) => e).replace(VIEW_READ, '0').replace(R_ACCESS, '0');
   return !OTHER_ACCESS.test(rest);

@@ -27,7 +27,7 @@ function merged(old: bigint, r: bigint, bits: number): bigint {
   return (old & ~mask(bits) & mask(64)) | r;
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`ALU (${tier})`, () => {
     for (const [name, model, writes] of OPS) {
       for (const [bits, ra, rb] of SIZES) {

@@ -5,7 +5,7 @@
  * BlockEncoder (each instruction's ip is used as its label).
  */
 import iced from 'iced-x86';
-import { Cpu, CpuContext, GuestMemory, PERM_RWX, type ExitReason } from '../../cpu/index.js';
+import { Cpu, CpuContext, GuestMemory, PERM_RWX, type ExitReason, type Tier } from '../../cpu/index.js';
 
 const { BlockEncoder, Instruction, Code, Register, MemoryOperand, Decoder, Formatter, FormatterSyntax } = iced;
 type IcedInstruction = InstanceType<typeof Instruction>;
@@ -109,7 +109,7 @@ export const DATA = 0x40000;
 export interface Machine { mem: GuestMemory; cpu: Cpu; ctx: CpuContext }
 
 /** A 1 MiB machine (shared memory, reused for speed) with `bytes` at CODE_BASE and rsp = STACK_TOP. */
-export function machine(bytes: Uint8Array, tier: 'interp' | 'compiled' = 'interp'): Machine {
+export function machine(bytes: Uint8Array, tier: Tier = 'interp'): Machine {
   const mem = new GuestMemory(1 << 20);
   mem.setPerm(4096, mem.size - 4096, PERM_RWX);
   mem.u8.set(bytes, CODE_BASE);
@@ -127,7 +127,7 @@ export function run(mc: Machine, budget = 1_000_000): ExitReason {
 }
 
 /** Assembles `a` at CODE_BASE followed by a `hlt`-free end marker: the program should end with ud2 or syscall. */
-export function program(a: Asm, tier: 'interp' | 'compiled' = 'interp'): Machine {
+export function program(a: Asm, tier: Tier = 'interp'): Machine {
   return machine(a.assemble(CODE_BASE), tier);
 }
 
@@ -148,7 +148,7 @@ export function setR(ctx: CpuContext, n: number, v: bigint): void {
  */
 export class Runner {
   readonly mc: Machine;
-  constructor(a: Asm, tier: 'interp' | 'compiled' = 'interp') {
+  constructor(a: Asm, tier: Tier = 'interp') {
     this.mc = program(a.i('Ud2'), tier);
   }
   exec(regs: Record<number, bigint>, rflags = 0x202): CpuContext {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Asm, program, run, L, m, DATA, STACK_TOP } from './asm.js';
 import { ExitReason, RAX, RCX, RDX, RSP } from '../../cpu/index.js';
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`cpu basics (${tier})`, () => {
     it('runs a counted loop and stops at syscall', () => {
       const a = new Asm()

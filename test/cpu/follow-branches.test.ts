@@ -15,7 +15,7 @@ const rip = (target: number) => m('rip', target);
 /** Encoded length of one instruction. */
 const len = (code: string, ...ops: Parameters<Asm['i']>[1][]) => new Asm().i(code, ...ops).assemble(CODE_BASE).length;
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`followed jmps (${tier})`, () => {
     it('one block across two jmps; skipped bytes never run; RIP-relative operands after a jump are right', () => {
       const mc = program(new Asm()
@@ -138,7 +138,7 @@ function callee(imm: number) {
   return { a, main: CODE_BASE + len('Add_rm32_imm8', 'eax', imm) + 1 };
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`followed calls (${tier})`, () => {
     it('a call back to a function on the page: one block from main through the callee; the return address is pushed', () => {
       const { a, main } = callee(5);

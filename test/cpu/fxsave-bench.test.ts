@@ -82,7 +82,7 @@ describe('cpu/bench-loop', () => {
     return rax;
   }
 
-  for (const tier of ['interp', 'compiled'] as const) {
+  for (const tier of ['interp', 'compiled', 'hot'] as const) {
     it(`runs the loop to completion with exact retired counts and the modelled result (${tier})`, () => {
       const r = runLoopBench(3000, tier);
       expect(r.retired).to.equal(expectedRetired(3000));

@@ -44,7 +44,7 @@ const asm = () => new Asm()
   .i('Jne_rel32_64', L('loop'))
   .i('Ud2');
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`Cpu.gate (${tier})`, () => {
     const ROUNDS = 40;
 

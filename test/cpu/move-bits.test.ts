@@ -11,7 +11,7 @@ function condFrom(cc: number, f: number): boolean {
   return cc & 1 ? !base : base;
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`moves, conditions and bit operations (${tier})`, () => {
     it('setcc and cmovcc after cmp agree with the flag formulas (all 16 conditions, 8/32/64-bit compares)', () => {
       for (const [bits, ra, rb] of [[8, 'al', 'bl'], [32, 'eax', 'ebx'], [64, 'rax', 'rbx']] as [number, string, string][]) {

@@ -22,7 +22,7 @@ function accOut(ctx: Parameters<typeof getR>[0], bits: number): [bigint, bigint]
   return [d & mask(bits), a & mask(bits)];
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`mul, imul, div, idiv (${tier})`, () => {
     for (const [bits, rb] of SIZES) {
       const vals = [...edges(bits), ...randoms(8, 77n).map((v) => v & mask(bits))];
@@ -141,7 +141,7 @@ describe('imul with two and three operands, flags dead (the compiled tier inline
 
   it('agrees with the BigInt model on both tiers, compiled or not', () => {
     const vals = [...edges(64), ...randoms(24, 991n)];
-    for (const tier of ['interp', 'compiled'] as const) {
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
       const run = new Runner(asm(), tier);
       for (const a of vals) {
         for (const b of vals.slice(0, 12)) {

@@ -28,7 +28,7 @@ function comparable(i: Insn): Record<string, unknown> {
 }
 
 describe('code placed again at another address', () => {
-  for (const tier of ['interp', 'compiled'] as const) {
+  for (const tier of ['interp', 'compiled', 'hot'] as const) {
     it(`runs a relocated copy with RIP-relative operands naming its own data (${tier})`, () => {
       const B2 = CODE_BASE + 0x3010; // not page-aligned: relocation does not depend on it
       const bytes = new Uint8Array(0x44);
@@ -100,7 +100,7 @@ describe('code placed again at another address', () => {
 });
 
 describe('blocks that go on past a jcc, and loops', () => {
-  for (const tier of ['interp', 'compiled'] as const) {
+  for (const tier of ['interp', 'compiled', 'hot'] as const) {
     it(`a counted loop retires exactly, and a budget stops it within one round (${tier})`, () => {
       const asm = () => new Asm().i('Mov_r32_imm32', 'ecx', 1000).i('Xor_r32_rm32', 'eax', 'eax')
         .label('top').i('Add_rm64_r64', 'rax', 'rcx').i('Dec_rm32', 'ecx').i('Jne_rel32_64', L('top')).i('Syscall');

@@ -16,7 +16,7 @@ function gateReturn(ctx: CpuContext, mem: GuestMemory): void {
   ctx.setReg(RSP, rsp + 8);
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`run loop resume (${tier})`, () => {
     // top: mov eax, 39; call rax   -> the gate
     // ret: add ebx, 1; jmp top     -> the return site, rewritten below

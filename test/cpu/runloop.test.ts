@@ -8,7 +8,7 @@ import { GATE_ADDRESS } from '../../trampoline/layout.js';
 
 const PERM_RW_ = PERM_R | PERM_W;
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`run loop (${tier})`, () => {
     describe('page 0: nop sled and gate', () => {
       it('call *%rax with rax = syscall number retires the sled nops and exits at the gate', () => {

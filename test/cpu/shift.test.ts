@@ -67,7 +67,7 @@ function model(op: string, a: bigint, count: number, cfIn: number, bits: number)
   return null;
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`shifts and rotates (${tier})`, () => {
     for (const op of ['Shl', 'Shr', 'Sar', 'Rol', 'Ror', 'Rcl', 'Rcr']) {
       for (const [bits, ra] of SIZES) {

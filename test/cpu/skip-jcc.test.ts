@@ -156,7 +156,7 @@ describe('backward jccs that are not the block\'s own loop', () => {
     .i('Xor_r32_rm32', 'eax', 'eax')
     .i('Ud2');
 
-  for (const tier of ['interp', 'compiled'] as const) {
+  for (const tier of ['interp', 'compiled', 'hot'] as const) {
     it(`are side exits: a loop that leaves backwards is one loop block (${tier})`, () => {
       for (const [a, b, want] of [['hello, world', 'hello, world', 0], ['hello, world', 'hello, there', -1], ['', 'x', -1]] as const) {
         const mc = program(asm(), tier);

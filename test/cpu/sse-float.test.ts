@@ -319,7 +319,7 @@ function refS2D(env: Env, ab: bigint): bigint {
 // Running one instruction
 // ---------------------------------------------------------------------------
 
-type Tier = 'interp' | 'compiled';
+type Tier = 'interp' | 'compiled' | 'hot';
 type Opnd = 'xmm' | 'r32' | 'r64';
 /** An instruction form: iced Code name, destination and source kinds, immediate. */
 interface Form { code: string; dst: Opnd; src: Opnd; imm?: number }
@@ -468,7 +468,7 @@ function randMx(r: Rng): number {
 }
 const envOf = (mxcsr: number): Env => new Env((mxcsr >> 13) & 3, (mxcsr & DAZ) !== 0, (mxcsr & FZ) !== 0);
 
-const TIERS: Tier[] = ['interp', 'compiled'];
+const TIERS: Tier[] = ['interp', 'compiled', 'hot'];
 const CASES = 160; // random cases per form and tier, besides the special values
 
 function fx(code: string, imm?: number): Form { return { code, dst: 'xmm', src: 'xmm', imm }; }

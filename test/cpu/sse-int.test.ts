@@ -11,7 +11,7 @@ function setXmm(r: Runner, n: number, bytes: number[]): void {
 }
 const seq = (start: number, step = 1) => Array.from({ length: 16 }, (_, k) => (start + k * step) & 0xff);
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`SSE moves and SSE2 integer (${tier})`, () => {
     it('movdqu/movups/movdqa load and store 16 bytes; movdqa faults when misaligned', () => {
       const r = new Runner(new Asm().i('Movdqu_xmm_xmmm128', 'xmm3', m('rsi', 1)).i('Movaps_xmmm128_xmm', m('rsi', 32), 'xmm3')

@@ -20,7 +20,7 @@ const FORMS: Array<[string, number[], number, boolean]> = [
   ['repe scasd', [0xf3, 0xaf], 4, false],
 ];
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`rep cmps/scas faulting part way (${tier})`, () => {
     for (const [name, bytes, size, readsRsi] of FORMS) {
       it(`${name}: registers at the failing element, flags as before the instruction`, () => {

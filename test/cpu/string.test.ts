@@ -19,7 +19,7 @@ function fillPattern(u8: Uint8Array, at: number, n: number): void {
   for (let k = 0; k < n; k++) u8[at + k] = (k * 7 + 3) & 0xff;
 }
 
-for (const tier of ['interp', 'compiled'] as const) {
+for (const tier of ['interp', 'compiled', 'hot'] as const) {
   describe(`string instructions (${tier})`, () => {
     for (const [name, size] of [['Movsb_m8_m8', 1], ['Movsw_m16_m16', 2], ['Movsd_m32_m32', 4], ['Movsq_m64_m64', 8]] as [string, number][]) {
       it(`rep ${name.slice(0, 5).toLowerCase()} copies forward and backward (DF)`, () => {

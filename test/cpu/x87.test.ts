@@ -272,7 +272,7 @@ const tagsFor = (n: number, top: number): number => {
 
 class X87 {
   readonly mc: Machine;
-  constructor(a: Asm, tier: 'interp' | 'compiled' = 'interp') {
+  constructor(a: Asm, tier: 'interp' | 'compiled' | 'hot' = 'interp') {
     a.i('Ud2');
     this.mc = machine(a.assemble(CODE_BASE), tier);
   }
@@ -330,7 +330,7 @@ function one(code: string, ...ops: (string | ReturnType<typeof m>)[]): X87 {
   return new X87(new Asm().i(code, ...ops));
 }
 /** The same on a chosen tier (a program run more than 4 times is compiled there). */
-function oneOn(tier: 'interp' | 'compiled', code: string, ...ops: (string | ReturnType<typeof m>)[]): X87 {
+function oneOn(tier: 'interp' | 'compiled' | 'hot', code: string, ...ops: (string | ReturnType<typeof m>)[]): X87 {
   return new X87(new Asm().i(code, ...ops), tier);
 }
 
@@ -1319,7 +1319,7 @@ describe('x87', () => {
         .i('Jne_rel32_64', { kind: 'label', name: 'l' })
         .i('Fstp_m80fp', m('rbx', 16));
       const results: bigint[] = [];
-      for (const tier of ['interp', 'compiled'] as const) {
+      for (const tier of ['interp', 'compiled', 'hot'] as const) {
         const p = new X87(build(), tier).set([]);
         p.run();
         p.run();

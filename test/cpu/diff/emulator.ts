@@ -18,7 +18,7 @@ import { CODE_BASE, CODE_SIZE, CTRL_BASE, DATA_BASE, DATA_SIZE, GUEST_MEMORY_SIZ
 import { FX_MXCSR, FX_XMM, InputState, Observed, initialData, x87FromFx } from './state.js';
 
 export type { Tier };
-export const TIERS: readonly Tier[] = ['interp', 'compiled'];
+export const TIERS: readonly Tier[] = ['interp', 'compiled', 'hot'];
 
 const PAGE = 4096;
 /** Where FXSAVE images are staged for cpu.fxrstor/fxsave (the harness's control page). */
@@ -69,7 +69,7 @@ export class Emulator {
     for (const tier of tiers) {
       cpu.tier = tier;
       // Only the last run (compiled by then) is observed; the others warm the block up.
-      const runs = tier === 'compiled' ? RUNS_TO_COMPILE : 1;
+      const runs = tier === 'interp' ? 1 : RUNS_TO_COMPILE;
       for (let k = 1; k < runs; k++) this.once(c, data);
       const { ctx, why } = this.once(c, data);
       out.push(observe(ctx, this.mem, why, this.saveFx(ctx)));

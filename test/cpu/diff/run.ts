@@ -24,7 +24,7 @@ function main(): number {
     },
   });
   if (values.help) {
-    process.stdout.write('usage: run.js --seed S --count N [--family F[,F...]] [--form REGEX] [--tier interp|compiled] [--details K] [--verbose] [--native-only]\n');
+    process.stdout.write('usage: run.js --seed S --count N [--family F[,F...]] [--form REGEX] [--tier interp|compiled|hot] [--details K] [--verbose] [--native-only]\n');
     return 0;
   }
   const seed = Number(values.seed);
@@ -41,7 +41,7 @@ function main(): number {
   const forms = selectForms({ families, formFilter }).filter((f) => supported.has(f.code));
   const perForm = Math.max(1, Math.ceil(count / Math.max(1, forms.length)));
   const tiers = values.tier?.length ? values.tier.map((t) => {
-    if (t !== 'interp' && t !== 'compiled') throw new Error(`unknown tier ${t}`);
+    if (t !== 'interp' && t !== 'compiled' && t !== 'hot') throw new Error(`unknown tier ${t}`);
     return t;
   }) : undefined;
   const started = Date.now();
