@@ -130,8 +130,6 @@ function prologue(body: string): string {
 
 interface Emitted { body: string; lazyRead: boolean[][]; regs: RegCache | null }
 
-
-
 /**
  * A side exit's target compiled into the block: when the jcc at index `at`
  * is taken, `s`'s instructions run in the same function instead of the
