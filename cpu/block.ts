@@ -32,8 +32,20 @@ export class Block {
   next2a = DOUBLE_ZERO;
   readonly n: number;
   /**
+   * A trace starting here (trace.ts): the addresses of its blocks, in order,
+   * while exec runs it; null for a plain block.
+   */
+  tb: Float64Array | null = null;
+  /** The block's own function and instructions, kept when exec became a trace (recording another trace runs this one). */
+  single: BlockExec | null = null;
+  singleAll: Insn[] | null = null;
+  /** Trace guard misses (a member's successor was not the next member), and traces recorded from here so far. */
+  misses = 0;
+  traces = 0;
+  /**
    * The instructions by the index c.k names: insns, followed in a compiled
-   * block by those of the side-exit targets it inlined (compile.ts).
+   * block by those of the side-exit targets it inlined (compile.ts), and in a
+   * trace's head by those of the trace (trace.ts).
    */
   all: Insn[];
   readonly firstPage: number;
@@ -161,6 +173,14 @@ export class CodeCache {
     for (let p = first; p <= last; p++) {
       if (this.codePages[p] !== 0 || this.pages.has(p)) this.invalidatePage(p);
     }
+  }
+
+  /** Also drops b when page p is invalidated (a trace's other blocks' pages). */
+  watch(b: Block, p: number): void {
+    if (p >= b.firstPage && p <= b.lastPage) return;
+    const list = this.pages.get(p);
+    if (list === undefined) this.pages.set(p, [b]); else list.push(b);
+    this.codePages[p] = 1;
   }
 
   get size(): number { return this.blocks.size; }

@@ -19,7 +19,7 @@
  * before any read (docs/cpu.md).
  */
 import { flagsLiveIn, type Block, type BlockExec } from './block.js';
-import { Gen, HELPER_NAMES, emitterFor } from './emit.js';
+import { Gen, HELPER_NAMES, STOP_MARK, emitterFor } from './emit.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF } from './flags.js';
@@ -39,7 +39,7 @@ const ALL_FLAGS = 0x3f;
 export type BlockLookup = (addr: number) => Block | undefined;
 
 /** Flags live after the block: what its known successors on the same pages may read. */
-function liveOut(b: Block, lookup: BlockLookup): number {
+export function liveOut(b: Block, lookup: BlockLookup): number {
   const last = b.insns[b.n - 1];
   let targets: number[];
   if (last.flow === FLOW_CONDITIONAL) targets = [last.target, b.end];
@@ -56,7 +56,7 @@ function liveOut(b: Block, lookup: BlockLookup): number {
 }
 
 /** Per instruction, the flags live at its side exit: a jcc inside the block leaves to its target (0 elsewhere). */
-function sideLive(b: Block, lookup: BlockLookup): number[] {
+export function sideLive(b: Block, lookup: BlockLookup): number[] {
   return b.insns.map((i, k) => {
     if (k === b.n - 1 || i.flow !== FLOW_CONDITIONAL) return 0;
     const s = lookup(i.target);
@@ -69,7 +69,7 @@ function sideLive(b: Block, lookup: BlockLookup): number[] {
  * writes. A jcc that skips forward inside the block (skipTo) also sees what
  * is live where it lands.
  */
-function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[], skipTo: number[]): boolean[] {
+export function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[], skipTo: number[]): boolean[] {
   const dead: boolean[] = new Array(ins.length);
   const liveAt: number[] = new Array(ins.length);
   let live = out;
@@ -92,7 +92,7 @@ const RDTSC = iced.Code.Rdtsc;
  * instead of leaving through a side exit. Ranges must nest. None in a block
  * with rdtsc, which reads the count from its index.
  */
-function skipTargets(b: Block): number[] {
+export function skipTargets(b: Block): number[] {
   const ins = b.insns;
   const n = ins.length;
   const to: number[] = new Array(n).fill(-1);
@@ -123,8 +123,8 @@ const VIEWS: ReadonlyArray<readonly [string, string, RegExp]> = ([
  * a block (a block run a few times per process may never be), each one is a
  * property load on every run.
  */
-function prologue(body: string): string {
-  const used = VIEWS.filter(([, , re]) => re.test(body));
+export function prologue(body: string, without: string[] = []): string {
+  const used = VIEWS.filter(([name, , re]) => !without.includes(name) && re.test(body));
   return used.length === 0 ? '' : `const ${used.map(([name, e]) => `${name} = ${e}`).join(', ')};\n`;
 }
 
@@ -136,13 +136,13 @@ interface Emitted { body: string; lazyRead: boolean[][]; regs: RegCache | null }
  * block returning to the run loop. They take the indices from `off` on (in
  * Block.all), so faults and handler calls find them.
  */
-interface Inlined { at: number; s: Block; off: number }
+export interface Inlined { at: number; s: Block; off: number }
 
 /** Side exits inlined at most per block, and the longest target inlined (generated code stays small). */
 const MAX_INLINED = 4;
 const MAX_INLINED_INSNS = 64;
 
-const hasRdtsc = (b: Block): boolean => b.insns.some((i) => i.code === RDTSC);
+export const hasRdtsc = (b: Block): boolean => b.insns.some((i) => i.code === RDTSC);
 
 /**
  * The side exits of b whose targets are inlined: a target already decoded
@@ -150,13 +150,13 @@ const hasRdtsc = (b: Block): boolean => b.insns.some((i) => i.code === RDTSC);
  * not b itself, not a loop (its own compiled loop does better), short, and
  * without rdtsc (which counts by its index in its own block).
  */
-function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[]): Inlined[] {
+export function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[], at0 = 0, exclude = -1): Inlined[] {
   const out: Inlined[] = [];
   if (hasRdtsc(b)) return out;
-  let off = b.n;
+  let off = at0 + b.n;
   for (let k = 0; k < b.n - 1 && out.length < MAX_INLINED; k++) {
     const i = b.insns[k];
-    if (!isJcc(i) || skipTo[k] > 0) continue;
+    if (!isJcc(i) || skipTo[k] > 0 || i.target === exclude) continue;
     const s = lookup(i.target);
     if (s === undefined || !s.valid || s === b || s.n > MAX_INLINED_INSNS) continue;
     if (s.firstPage < b.firstPage || s.lastPage > b.lastPage || isLoop(s) || hasRdtsc(s)) continue;
@@ -172,7 +172,7 @@ function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[]): Inlined
  * forward skips (skipTo, indices into ins) nested as blocks, a c.stop check
  * after stores, and at a jcc listed in `inlined` that code for its taken path.
  */
-function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: number[], inlined: Map<number, string>,
+export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: number[], inlined: Map<number, string>,
   lazyRead: boolean[]): string {
   const n = ins.length;
   // Skipped ranges still open (their end indices, innermost last).
@@ -191,6 +191,7 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
     g.skipTo = skipTo[j] > 0 ? off + skipTo[j] : -1;
     g.flagsDead = dead[j];
     g.stored = false;
+    g.called = false;
     g.fused = false;
     const inl = inlined.get(j) ?? null;
     g.inline = inl !== null && g.regs !== null ? INLINE_MARK : inl;
@@ -208,9 +209,14 @@ function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: nu
     if (g.regs !== null) code = g.regs.instr(code, inl);
     g.inline = null;
     lazyRead[j] = i.fread !== 0 && !g.fused;
+    const stop = j < n - 1 ? `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n` : '';
+    // Only a store's slow path can set c.stop, unless the handler runs: when that store ends the
+    // instruction, check there rather than after every run of its fast path.
+    const marked = !g.called && code.split(STOP_MARK).length === 2 && code.trimEnd().endsWith(`${STOP_MARK}}`);
+    if (code.includes(STOP_MARK)) code = code.split(STOP_MARK).join(marked ? stop : '');
     body += `// ${k}: +${i.addr - g.base}\n${code}`;
     if (skipTo[j] > 0) open.push(skipTo[j]);
-    if (g.stored && j < n - 1) body += `if (c.stop !== 0) { c.stop = 0; c.rip = ${g.abs(ins[j + 1].addr)}; ${g.ret(k + 1)} }\n`;
+    if (g.stored && !marked) body += stop;
   }
   return body;
 }
@@ -229,21 +235,8 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
   const loop = isLoop(b);
   const skipTo = skipTargets(b);
   g.skips = skipTo.some((j) => j > 0) || inl.length > 0;
-  // The inlined targets first: each runs where its side exit would have returned, so it counts what b ran before
-  // (sk: the instructions between b's jcc and the target's first index did not run) and falls through to its own end.
-  const inlined = new Map<number, string>();
-  inl.forEach(({ at, s, off }, x) => {
-    const sSkip = skipTargets(s);
-    const dead = deadFlags(s.insns, liveOut(s, lookup), sideLive(s, lookup), readers(s, x + 1), sSkip);
-    g.loop = false;
-    g.inLoop = loop;
-    g.n = off + s.n;
-    g.flags = null;
-    const read: boolean[] = new Array(s.n);
-    const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read);
-    lazyRead[x + 1] = read;
-    inlined.set(at, `sk += ${off - at - 1}; c.rip = ${g.abs(s.end)};\n${code}c.stop = 0;\n${g.ret(g.n)}\n`);
-  });
+  const inlined = emitInlined(g, inl, lookup, (s, x) => readers(s, x + 1), lazyRead, 1, loop, 0,
+    () => `c.stop = 0;\n${g.ret(g.n)}\n`);
   const n = b.n;
   g.loop = loop;
   g.inLoop = false;
@@ -270,13 +263,39 @@ function emitBlock(b: Block, lookup: BlockLookup, inl: Inlined[], lazy: boolean[
 }
 
 /**
+ * The code of inlined side-exit targets, by the index of their jcc in its
+ * block (for emitInsns). Each runs where its side exit would have returned,
+ * so it counts what the block ran before (sk: the instructions between the
+ * jcc and the target's first index did not run) and falls through to its
+ * own end, then `tail`. `at0`: the index of the block's first instruction;
+ * readers(s, x) and lazyRead[lazyAt + x]: the x-th target's flag readers (compileBlock).
+ */
+export function emitInlined(g: Gen, inl: Inlined[], lookup: BlockLookup, readers: (s: Block, x: number) => boolean[],
+  lazyRead: boolean[][], lazyAt: number, inLoop: boolean, at0: number, tail: () => string): Map<number, string> {
+  const inlined = new Map<number, string>();
+  inl.forEach(({ at, s, off }, x) => {
+    const sSkip = skipTargets(s);
+    const dead = deadFlags(s.insns, liveOut(s, lookup), sideLive(s, lookup), readers(s, x), sSkip);
+    g.loop = false;
+    g.inLoop = inLoop;
+    g.n = off + s.n;
+    g.flags = null;
+    const read: boolean[] = new Array(s.n);
+    const code = emitInsns(g, s.insns, off, dead, sSkip, new Map(), read);
+    lazyRead[lazyAt + x] = read;
+    inlined.set(at, `sk += ${off - at0 - at - 1}; c.rip = ${g.abs(s.end)};\n${code}${tail()}`);
+  });
+  return inlined;
+}
+
+/**
  * A block whose last instruction is a jcc, or a direct jmp (a `while` loop's
  * back edge), back to its own start: compiled, it goes round inside its
  * function (a string or a checksum loop costs one dispatch instead of one
  * per round) until the jcc falls through, a side exit or a store to code
  * leaves, or the run's budget (c.left) is spent.
  */
-function isLoop(b: Block): boolean {
+export function isLoop(b: Block): boolean {
   const last = b.insns[b.n - 1];
   if (isJcc(last) || isDirectJmp(last)) return last.target === b.addr && emitterFor(last.fn) !== undefined;
   // A block that followed a jmp back to a loop's head and stopped where it started.
@@ -323,7 +342,7 @@ export const blockFunctionStats = { made: 0, reused: 0 };
 /** Source text kept for the functions (a few thousand blocks). */
 const FUNCTION_CHARS = 16 << 20;
 
-function functionFor(src: string): BlockExec {
+export function functionFor(src: string): BlockExec {
   let f = functions.get(src);
   if (f !== undefined) {
     functions.delete(src);

@@ -70,6 +70,15 @@ export class Core {
    */
   tscRun = DOUBLE_ZERO;
   tscBase = 0;
+  /**
+   * A trace's call into the zpoline trampoline (trace.ts): `sys(n)` with the
+   * instructions the trace retired before it runs the kernel's gate as the
+   * run loop would and returns its answer (GATE_*), with c.rip where user
+   * code goes on. Set by Cpu.
+   */
+  sys: (n: number) => number = () => 0;
+  /** Instructions a trace's gate calls already counted into the context (the run loop subtracts them). */
+  gated = DOUBLE_ZERO;
 
   constructor(mem: GuestMemory) {
     this.mem = mem;

@@ -11,6 +11,7 @@ import { Block, CodeCache, interpret, type BlockExec } from './block.js';
 import { BlockDecoder } from './decode.js';
 import { compileBlock } from './compile.js';
 import { addTemplate, relocatedBlock } from './templates.js';
+import { MAX_MEMBERS, MAX_TRACE_INSNS, installTrace, traceable } from './trace.js';
 import { F_EAGER, rflags } from './flags.js';
 import { ExitReason, SIGSEGV } from './exit.js';
 import type { CpuContext } from './context.js';
@@ -23,9 +24,10 @@ import { DOUBLE_ZERO } from './double-field.js';
 /**
  * Execution tiers: the reference interpreter, or blocks compiled to
  * JavaScript once hot (and again, with their registers in locals, once they
- * keep running). `hot` compiles with registers in locals from the first
- * compile: the tests and the differential harness run that code on every
- * form without running each block 1024 times.
+ * keep running, and then into traces of the blocks that follow them,
+ * trace.ts). `hot` compiles with registers in locals from the first compile
+ * and records traces from the next run: the tests and the differential
+ * harness run that code on every form without running each block 1024 times.
  */
 export type Tier = 'interp' | 'compiled' | 'hot';
 
@@ -70,6 +72,15 @@ export class Cpu {
    * instead of looking the address up, so a syscall's return is chained too.
    */
   private resumeBlock: Block | null = null;
+  /**
+   * The trace being recorded (trace.ts): the blocks run since its head, in
+   * order; null when none is. A block starts one the first time it is
+   * dispatched after reaching HOTTER runs while no other is being recorded.
+   */
+  private rec: Block[] | null = null;
+  /** For each recorded block: whether its exit called into the trampoline and the gate went on (trace.ts). */
+  private recGates: boolean[] = [];
+  private recInsns = 0;
   private resumeRip = DOUBLE_ZERO;
   /**
    * The kernel's gate, called inside run() when control reaches page 0, with
@@ -89,6 +100,7 @@ export class Cpu {
     this.cache = new CodeCache(mem.codePages, mem.placed);
     this.decoder = new BlockDecoder(this.core);
     mem.onCodeWrite = (page: number) => this.cache.invalidatePage(page);
+    this.core.sys = (n: number) => this.traceGate(n);
   }
 
   /** Runs ctx until an exit reason; never throws for guest behaviour (bad code/memory -> ExitReason.Fault). */
@@ -106,6 +118,12 @@ export class Cpu {
     for (;;) {
       if (retired >= budget) { reason = ExitReason.Budget; this.resumeBlock = prev; this.resumeRip = rip; break; }
       if (rip < PAGE_SIZE && rip >= 0) {
+        // A recorded trace goes on through the kernel's gate when the gate lets user code go on.
+        const rec = this.rec;
+        if (rec !== null) {
+          if (rec.length > 0 && prev === rec[rec.length - 1] && this.gate !== null) this.recGates[rec.length - 1] = true;
+          else this.closeTrace(false);
+        }
         // zpoline trampoline: the nops from rip to the gate, then the gate.
         if (rip <= GATE_ADDRESS) retired += GATE_ADDRESS - rip;
         rip = GATE_ADDRESS;
@@ -118,6 +136,7 @@ export class Cpu {
           budget -= retired;
           retired = 0;
           const g = gate(ctx);
+          if (g !== GATE_CONTINUE && this.rec !== null) this.closeTrace(false);
           if (g === GATE_CONTINUE) {
             // A handler may have changed the registers' flags (never under GATE_CONTINUE today, but cheap to honour).
             c.flags = ctx.getRflags();
@@ -155,33 +174,19 @@ export class Cpu {
           if (prev.next1a === -1 || prev.next1a === rip) { prev.next1 = b; prev.next1a = rip; } else { prev.next2 = b; prev.next2a = rip; }
         }
       }
-      // Counting stops at HOTTER, so a hot block costs no store here.
-      if (compiled && b.runs < HOTTER) {
-        const runs = ++b.runs;
-        if (runs === HOT) {
-          let f = compileBlock(b, this.lookup, hotNow);
-          if (!hotNow && promoted.has(f)) {
-            // The same code kept running before (an earlier kernel, a pipeline's other process):
-            // compile it hot now rather than warm up a function that would soon be replaced.
-            // Its own compile, not that block's function: flag liveness depends on the
-            // successors each has seen, which the first source need not show.
-            f = compileBlock(b, this.lookup, true);
-            b.runs = HOTTER;
-          } else if (hotNow) b.runs = HOTTER;
-          b.exec = f;
-        } else if (runs === HOTTER) {
-          promoted.add(b.exec);
-          b.exec = compileBlock(b, this.lookup, true);
-        }
-      }
+      // Counting stops past HOTTER, so a hot block costs no store here.
+      if (compiled && b.runs <= HOTTER) this.tierUp(b, hotNow);
+      let f = b.exec;
+      if (this.rec !== null) f = this.record(b);
       c.rip = b.end;
       c.tscBase = retired;
       c.left = budget - retired;
       let n: number;
       try {
-        n = b.exec(c, b);
+        n = f(c, b);
       } catch (e) {
         if (e !== FAULT) throw e;
+        if (c.gated !== 0) { budget -= c.gated; retired = 0; c.gated = 0; }
         retired += c.k + c.loopDone;
         c.loopDone = 0;
         rip = b.all[c.k].addr;
@@ -189,16 +194,120 @@ export class Cpu {
         this.resumeBlock = null;
         break;
       }
+      // A trace's gate calls counted what ran before them, this run's earlier blocks too (traceGate).
+      if (c.gated !== 0) { budget -= c.gated; retired = 0; c.gated = 0; }
       retired += n;
       rip = c.rip;
       if (c.exit !== 0) { reason = c.exit; this.resumeBlock = b; this.resumeRip = rip; break; }
       prev = b;
+    }
+    if (this.rec !== null) {
+      // Another task may run next: a recording spans one run. One cut short by the budget or a fault is dropped.
+      if (reason === ExitReason.Budget || reason === ExitReason.Fault) this.rec = null; else this.closeTrace(false);
     }
     ctx.rip = rip;
     if (reason !== ExitReason.GateDone) ctx.setRflagsRaw(rflags(c));
     ctx.retired += retired;
     this.retiredTotal += retired;
     return reason;
+  }
+
+  /**
+   * A block below the last tier runs again: it is compiled at HOT runs, again
+   * with its registers in locals at HOTTER, and at its next run after that
+   * the trace that starts there is recorded (unless another is being
+   * recorded: then at a later run).
+   */
+  private tierUp(b: Block, hotNow: boolean): void {
+    if (b.runs === HOTTER) {
+      if (this.rec === null) { b.runs = HOTTER + 1; this.rec = []; this.recGates = []; this.recInsns = 0; }
+      return;
+    }
+    const runs = ++b.runs;
+    if (runs === HOT) {
+      let f = compileBlock(b, this.lookup, hotNow);
+      if (!hotNow && promoted.has(f)) {
+        // The same code kept running before (an earlier kernel, a pipeline's other process):
+        // compile it hot now rather than warm up a function that would soon be replaced.
+        // Its own compile, not that block's function: flag liveness depends on the
+        // successors each has seen, which the first source need not show.
+        f = compileBlock(b, this.lookup, true);
+        b.runs = HOTTER;
+      } else if (hotNow) b.runs = HOTTER;
+      b.exec = f;
+    } else if (runs === HOTTER) {
+      promoted.add(b.exec);
+      b.exec = compileBlock(b, this.lookup, true);
+    }
+  }
+
+  /**
+   * The run loop is about to run b while a trace is recorded: b joins it, or
+   * ends it (back at the head: a loop). Returns the function to run b with:
+   * its own, not a trace of its own, so that the recording sees each block.
+   */
+  private record(b: Block): BlockExec {
+    const rec = this.rec as Block[];
+    if (rec.length > 0) {
+      if (b === rec[0]) { this.closeTrace(true); return b.exec; }
+      if (!traceable(b) || rec.length >= MAX_MEMBERS || this.recInsns + b.n > MAX_TRACE_INSNS || rec.includes(b)) {
+        this.closeTrace(false);
+        return b.exec;
+      }
+    } else if (!traceable(b)) {
+      this.rec = null;
+      return b.exec;
+    }
+    rec.push(b);
+    this.recInsns += b.n;
+    return b.single ?? b.exec;
+  }
+
+  /** Ends the recording: two or more blocks (or one that came back to itself) become the head's trace. */
+  private closeTrace(loop: boolean): void {
+    const rec = this.rec as Block[];
+    this.rec = null;
+    const gates = this.recGates;
+    if (rec.length === 0 || (rec.length === 1 && !loop && gates[0] !== true) || !rec.every((m) => m.valid)) return;
+    installTrace(rec, rec.map((_, x) => gates[x] === true), loop, this.lookup, HOTTER);
+    const head = rec[0];
+    for (const m of rec) for (let p = m.firstPage; p <= m.lastPage; p++) this.cache.watch(head, p);
+  }
+
+  /**
+   * Core.sys: a trace's call into the trampoline (c.rip in page 0), after n
+   * instructions of its own. Does what the run loop does there: counts those
+   * (and the run's earlier blocks, c.tscBase) into the context, runs the
+   * gate, and leaves in c.rip where user code goes on; when the gate does
+   * not let it go on, c.exit is the reason the run loop stops with.
+   */
+  private traceGate(n: number): number {
+    const c = this.core;
+    const ctx = c.ctx;
+    const sled = c.rip <= GATE_ADDRESS ? GATE_ADDRESS - c.rip : 0;
+    const done = c.tscBase + n + sled;
+    c.gated += done;
+    c.left -= n + sled;
+    c.tscBase = 0;
+    ctx.rip = GATE_ADDRESS;
+    ctx.setRflagsRaw(rflags(c));
+    ctx.retired += done;
+    this.retiredTotal += done;
+    const gate = this.gate;
+    const g = gate === null ? GATE_DEFER : gate(ctx);
+    if (g === GATE_CONTINUE) {
+      c.flags = ctx.getRflags();
+      c.fop = F_EAGER;
+      c.tscRun = this.retiredTotal;
+      c.rip = ctx.rip;
+    } else if (g === GATE_EXIT) {
+      c.exit = ExitReason.GateDone;
+      c.rip = ctx.rip;
+    } else {
+      c.exit = ExitReason.Gate;
+      c.rip = GATE_ADDRESS;
+    }
+    return g;
   }
 
   /** Decodes the block at rip (or relocates a template of its bytes); on a fetch fault records it on ctx and returns null. */

@@ -40,6 +40,13 @@ export interface FlagSource {
   ah: string; bh: string; rh: string;
 }
 
+/**
+ * Where a store's slow path (the only way it can write to a code page and
+ * set c.stop) ends: compile.ts puts the c.stop check there, so the fast
+ * path, which cannot set it, does not test it after every store.
+ */
+export const STOP_MARK = '\u0001S\u0001';
+
 /** Code-generation state for one block. */
 export class Gen {
   /**
@@ -72,6 +79,8 @@ export class Gen {
   flagsDead = false;
   /** Set by store emitters: the block must check c.stop after this instruction. */
   stored = false;
+  /** Set when the instruction's code calls its handler (which may store anywhere). */
+  called = false;
   /** The last flag-setting operation emitted in this block, if its locals are still in scope. */
   flags: FlagSource | null = null;
   /** Set when this instruction's condition was evaluated from a previous instruction's locals (fusion). */
@@ -102,6 +111,7 @@ export class Gen {
    * (compile.ts: functionFor).
    */
   handler(): string {
+    this.called = true;
     const i = this.v('ins');
     const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
     return this.regs === null ? call : syncedCall(call);
@@ -194,7 +204,7 @@ export class Gen {
       : `dv.setInt32(${a}, ${v}, true); dv.setInt32(${a} + 4, ${hi}, true);`;
     const slow = n === 1 ? `st8(c, ${a}, ${v})` : n === 2 ? `st16(c, ${a}, ${v})` : n === 4 ? `st32(c, ${a}, ${v})` : `st64(c, ${a}, ${v}, ${hi})`;
     return `if (${a} >= 4096 && ${a} + ${n} <= size && (cp[${a} >>> 12] | cp[(${a} + ${n - 1}) >>> 12]) === 0) { ${fast} }\n` +
-      `else { c.k = ${this.k}; ${slow}; }\n`;
+      `else { c.k = ${this.k}; ${slow}; ${STOP_MARK}}\n`;
   }
 
   /**

@@ -15,7 +15,7 @@ import { canonical, gpFault, ld64 } from '../access.js';
 import { PAGE_SIZE } from '../../trampoline/layout.js';
 import { push64, rspValue } from './stack.js';
 import { CC_NAMES } from './move.js';
-import { emit, type Gen } from '../emit.js';
+import { STOP_MARK, emit, type Gen } from '../emit.js';
 import { condSource } from './cond-source.js';
 
 const TWO32 = 4294967296;
@@ -177,10 +177,13 @@ emit(callRel, (i, g) => callSource(i, g, g.abs(i.target)));
 emit(callFollowed, (i, g) => {
   const sp = g.v('sp');
   g.stored = true;
+  const slow = g.handler();
+  // The handler is the only path that can store to code, and it ends the instruction: c.stop is checked after it alone.
+  g.called = false;
   return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
     `if (${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
     `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
-    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+    `} else { c.k = ${g.k}; ${slow} ${STOP_MARK}}\n`;
 });
 emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`));
 /**

@@ -1,0 +1,240 @@
+/**
+ * Traces (cpu/trace.ts): a hot block and the blocks recorded after it run
+ * as one function. Each test runs a program whose loop spans blocks on
+ * several pages (the decoder follows no branch between them) under the
+ * reference interpreter and under the compiled tiers, and compares what a
+ * program can see: registers, flags, memory, the fault and its rip, and the
+ * exact retired count.
+ */
+import { expect } from 'chai';
+import { Asm, CODE_BASE, DATA, STACK_TOP, L, m, machine, type Machine } from './asm.js';
+import { ExitReason, GATE_CONTINUE, RAX, RBX, RCX, RSI, RSP, SIGILL, SIGSEGV, type Tier } from '../../cpu/index.js';
+
+const PAGE = 0x1000;
+const A = CODE_BASE + PAGE, B = CODE_BASE + 2 * PAGE, TAIL = CODE_BASE + 3 * PAGE;
+
+/** Pieces of code assembled each at its own address, padded with int3. */
+function image(pieces: Array<[number, Asm]>): Uint8Array {
+  const end = Math.max(...pieces.map(([at]) => at)) - CODE_BASE + PAGE;
+  const out = new Uint8Array(end).fill(0xcc);
+  for (const [at, a] of pieces) out.set(a.assemble(at), at - CODE_BASE);
+  return out;
+}
+
+/** The tail every program below ends its round with: ecx -= 1, back to the head until it is 0, then ud2. */
+const tail = () => new Asm().i('Sub_rm32_imm8', 'ecx', 1).i('Je_rel32_64', L('end'))
+  .i('Mov_r32_imm32', 'edx', CODE_BASE).i('Jmp_rm64', 'rdx').label('end').i('Ud2');
+
+interface End { reason: ExitReason; signal: number; rip: number; retired: number; rflags: number; regs: number[]; data: number[] }
+
+function runToEnd(mc: Machine, budget = 10_000_000): End {
+  const reason = mc.cpu.run(mc.ctx, budget);
+  const c = mc.ctx;
+  return {
+    reason, signal: c.faultSignal, rip: c.rip, retired: c.retired, rflags: c.getRflags(), regs: Array.from(c.gpr),
+    data: Array.from(mc.mem.u8.subarray(DATA, DATA + 64)),
+  };
+}
+
+function start(bytes: Uint8Array, tier: Tier, regs: Record<number, number>): Machine {
+  const mc = machine(bytes, tier);
+  for (const [n, v] of Object.entries(regs)) mc.ctx.setReg(Number(n), v);
+  return mc;
+}
+
+/**
+ * The trace that goes round `loop` (the blocks of one round, in order): the
+ * trace of whichever of them was recorded first (its head depends on which
+ * block turned hot first: one whose code ran hot in an earlier test of this
+ * process is compiled hot at once), as [head's address, source]; null if none is.
+ */
+function loopTrace(mc: Machine, loop: number[]): [number, string] | null {
+  for (let x = 0; x < loop.length; x++) {
+    const b = mc.cpu.blockAt(loop[x]);
+    if (b === undefined || b.tb === null) continue;
+    const round = loop.slice(x).concat(loop.slice(0, x));
+    if (JSON.stringify(Array.from(b.tb)) === JSON.stringify(round)) return [loop[x], b.exec.toString()];
+  }
+  return null;
+}
+
+describe('traces', () => {
+  it('a loop through a call and a return runs as one trace, with the interpreter\'s results and counts', () => {
+    // head: call A (another page); after the call: add to rsi, on to the tail. A: arithmetic, a store, ret.
+    const head = new Asm().i('Mov_r32_imm32', 'edx', A).i('Call_rm64', 'rdx');
+    const after = CODE_BASE + head.assemble(CODE_BASE).length;
+    const bytes = image([
+      [CODE_BASE, head],
+      [after, new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx')],
+      [A, new Asm().i('Add_r64_rm64', 'rax', 'rbx').i('Imul_r64_rm64', 'rbx', 'rax').i('Mov_rm64_r64', m(null, DATA + 8), 'rax')
+        .i('Retnq')],
+      [TAIL, tail()],
+    ]);
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RAX]: 3, [RBX]: 5, [RCX]: 3000 });
+      ends.push(runToEnd(mc));
+      if (tier !== 'interp') {
+        expect(loopTrace(mc, [CODE_BASE, A, after, TAIL])?.[1], tier).to.match(/^function trace_/);
+      }
+    }
+    expect(ends[0].reason).to.equal(ExitReason.Fault);
+    expect(ends[0].signal).to.equal(SIGILL);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a guard that misses leaves the trace where execution went; after enough misses the head records the new path', () => {
+    // head: the count, then rdx = ecx < 3000 ? B : A; jmp rdx. A adds 1, B adds 2; both jump back to the head.
+    const head = new Asm().i('Sub_rm32_imm8', 'ecx', 1).i('Je_rel32_64', L('end'))
+      .i('Mov_r32_imm32', 'edx', A).i('Mov_r32_imm32', 'edi', B).i('Cmp_rm32_imm32', 'ecx', 3000)
+      .i('Cmovb_r64_rm64', 'rdx', 'rdi').i('Jmp_rm64', 'rdx').label('end').i('Ud2');
+    const arm = (n: number) => new Asm().i('Add_rm64_imm32', 'rax', n).i('Mov_r32_imm32', 'edx', CODE_BASE).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [A, arm(1)], [B, arm(2)]]);
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RCX]: 6000 });
+      // 700 rounds into the second path (10 instructions a round): B alone has not run 1024 times.
+      expect(mc.cpu.run(mc.ctx, 3700 * 10)).to.equal(ExitReason.Budget);
+      // The compiled tier's head missed 256 times and recorded again; the hot tier's B turned hot at once and leads its own.
+      if (tier === 'compiled') expect(Array.from(mc.cpu.blockAt(CODE_BASE)!.tb ?? [])).to.deep.equal([CODE_BASE, B]);
+      if (tier === 'hot') expect(loopTrace(mc, [CODE_BASE, B])).to.not.equal(null);
+      ends.push(runToEnd(mc));
+    }
+    expect(ends[0].regs[2 * RAX]).to.equal(3000 * 1 + 2999 * 2);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a fault in a later block of a trace stops at that instruction with the exact count', () => {
+    // head: rsi += 4096; jmp A. A: a load through rsi (faults past the end of memory), add; jmp to the tail.
+    const head = new Asm().i('Add_rm64_imm32', 'rsi', PAGE).i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const a = new Asm().i('Add_r64_rm64', 'rax', 'rsi').i('Mov_r64_rm64', 'rbx', m('rsi')).i('Add_r64_rm64', 'rax', 'rbx')
+      .i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, tail()]]);
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RSI]: DATA, [RCX]: 100_000 });
+      mc.mem.u8.fill(7, DATA, 1 << 20);
+      ends.push(runToEnd(mc));
+      // Too few rounds (192) for the compiled tier's 1024.
+      if (tier === 'hot') expect(loopTrace(mc, [CODE_BASE, A, TAIL]), tier).to.not.equal(null);
+    }
+    expect(ends[0].reason).to.equal(ExitReason.Fault);
+    expect(ends[0].signal).to.equal(SIGSEGV);
+    expect(ends[0].rip).to.equal(A + 3);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a store to code drops the trace: the new code runs, in a later block and right after the store', () => {
+    // A adds an imm32 to rax; at round 2000 the tail rewrites that immediate to 100, and the one of its own next instruction.
+    const a = new Asm().i('Add_rm64_imm32', 'rax', 1).i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const head = new Asm().i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const t = (add: number) => new Asm().i('Cmp_rm32_imm32', 'ecx', 2000).i('Jne_rel32_64', L('go'))
+      .i('Mov_rm32_imm32', m(null, A + 3), 100).i('Mov_rm32_imm32', m(null, add + 3), 100)
+      .label('go').i('Add_rm64_imm32', 'rsi', 1).i('Sub_rm32_imm8', 'ecx', 1).i('Je_rel32_64', L('end'))
+      .i('Mov_r32_imm32', 'edx', CODE_BASE).i('Jmp_rm64', 'rdx').label('end').i('Ud2');
+    // Where `add rsi, imm32` (48 81 c6) sits: the same bytes whatever address the store names.
+    const probe = t(TAIL).assemble(TAIL);
+    const add = TAIL + probe.findIndex((v, k) => v === 0x48 && probe[k + 1] === 0x81 && probe[k + 2] === 0xc6);
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, t(add)]]);
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RCX]: 5000 });
+      ends.push(runToEnd(mc));
+    }
+    expect(ends[0].reason).to.equal(ExitReason.Fault);
+    expect(ends[0].regs[2 * RAX]).to.equal(3001 + 1999 * 100);
+    expect(ends[0].regs[2 * RSI]).to.equal(3000 + 2000 * 100);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a trace that goes round stops at the run\'s budget like any block, and the totals agree', () => {
+    const head = new Asm().i('Add_rm64_imm32', 'rax', 3).i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const a = new Asm().i('Xor_r64_rm64', 'rbx', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, tail()]]);
+    const ends: End[] = [];
+    for (const tier of ['interp', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RCX]: 2000 });
+      for (;;) {
+        const before = mc.ctx.retired;
+        const r = mc.cpu.run(mc.ctx, 1000);
+        if (r !== ExitReason.Budget) break;
+        // At or past the budget, by less than one round of the trace (10 instructions).
+        expect(mc.ctx.retired - before).to.be.at.least(1000).and.below(1010);
+      }
+      ends.push(runToEnd(mc, 0));
+    }
+    expect(ends[1]).to.deep.equal(ends[0]);
+  });
+
+  it('a trace goes on through the kernel\'s gate: the gate sees what it would see from the run loop', () => {
+    // head: eax = 39; call rax (the trampoline). After: add the answer to rsi; the tail.
+    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Sub_rm32_imm8', 'ebx', 1).i('Call_rm64', 'rax');
+    const after = new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const headBytes = head.assemble(CODE_BASE);
+    const bytes = image([[CODE_BASE, head], [CODE_BASE + headBytes.length, after], [TAIL, tail()]]);
+    const seen: number[][] = [[], [], []];
+    const ends: End[] = [];
+    (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
+      const mc = start(bytes, tier, { [RCX]: 3000 });
+      mc.cpu.gate = (ctx) => {
+        // What the kernel reads: the return address, rflags and the count so far.
+        const rsp = ctx.getReg(RSP);
+        seen[x].push(ctx.retired, ctx.getRflags(), Number(mc.mem.readU64(rsp)));
+        ctx.rip = Number(mc.mem.readU64(rsp));
+        mc.mem.writeU32(rsp, ctx.gateSavedLo);
+        mc.mem.writeU32(rsp + 4, ctx.gateSavedHi);
+        ctx.setReg(RSP, rsp + 8);
+        ctx.setReg(RAX, ctx.getReg(RBX) & 0xff);
+        return GATE_CONTINUE;
+      };
+      // In runs of 1000 instructions: each stops at or past the budget by less than a round (about 480 with the sled).
+      let r: ExitReason;
+      do {
+        const before = mc.ctx.retired;
+        r = mc.cpu.run(mc.ctx, 1000);
+        if (r === ExitReason.Budget) expect(mc.ctx.retired - before).to.be.at.least(1000).and.below(1000 + 490);
+      } while (r === ExitReason.Budget);
+      expect(r).to.equal(ExitReason.Fault);
+      ends.push(runToEnd(mc, 0));
+      if (tier !== 'interp') {
+        expect(loopTrace(mc, [CODE_BASE, CODE_BASE + headBytes.length, TAIL])?.[1], tier).to.include('c.sys(');
+        expect(mc.ctx.getReg(RSP)).to.equal(STACK_TOP);
+      }
+    });
+    expect(seen[0]).to.have.length(3 * 3000);
+    expect(seen[1]).to.deep.equal(seen[0]);
+    expect(seen[2]).to.deep.equal(seen[0]);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a gate that rewrites a member\'s code (as read() into it would) drops the trace: the new code runs', () => {
+    // head: eax = 39; call rax. After: rsi += imm32; on to the tail. At round 1500 the kernel rewrites that immediate.
+    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Call_rm64', 'rax');
+    const at = CODE_BASE + head.assemble(CODE_BASE).length;
+    const after = new Asm().i('Add_rm64_imm32', 'rsi', 1).i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [at, after], [TAIL, tail()]]);
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RCX]: 3000 });
+      mc.cpu.gate = (ctx) => {
+        const rsp = ctx.getReg(RSP);
+        ctx.rip = Number(mc.mem.readU64(rsp));
+        mc.mem.writeU32(rsp, ctx.gateSavedLo);
+        mc.mem.writeU32(rsp + 4, ctx.gateSavedHi);
+        ctx.setReg(RSP, rsp + 8);
+        if (ctx.getReg(RCX) === 1500) mc.mem.writeU32(at + 3, 100);
+        return GATE_CONTINUE;
+      };
+      ends.push(runToEnd(mc));
+    }
+    expect(ends[0].reason).to.equal(ExitReason.Fault);
+    expect(ends[0].regs[2 * RSI]).to.equal(1500 + 1500 * 100);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+});
