@@ -188,6 +188,7 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
       g.flags = null;
     }
     g.k = k;
+    g.at = i.addr;
     g.skipTo = skipTo[j] > 0 ? off + skipTo[j] : -1;
     g.flagsDead = dead[j];
     g.stored = false;
@@ -203,7 +204,7 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
       // not specialised: call the handler
       g.flags = i.fmod !== 0 ? null : before;
       g.fused = false;
-      code = (i.mayFault ? `c.k = ${k};\n` : '') + g.handler() + '\n';
+      code = (i.mayFault ? `c.k = ${k};\n` : '') + g.call() + '\n';
       g.stored = i.writes;
     }
     if (g.regs !== null) code = g.regs.instr(code, inl);

@@ -111,11 +111,30 @@ export class Gen {
    * (compile.ts: functionFor).
    */
   handler(): string {
+    if (this.bail) return `{ c.rip = ${this.abs(this.at)}; ${this.ret(this.k)} }`;
+    return this.call();
+  }
+
+  /** The call of the instruction's handler, for an instruction without an emitter (or a slow path outside a trace). */
+  call(): string {
     this.called = true;
     const i = this.v('ins');
     const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
     return this.regs === null ? call : syncedCall(call);
   }
+
+  /**
+   * In a trace (trace.ts), an emitter's slow path leaves the trace before
+   * the instruction instead of calling its handler in place: the run loop
+   * runs it from a block of its own. The trace's source then holds no
+   * register write-back and reload per slow path (most of a long trace's
+   * text, which V8 compiles the slower and past 60 KB of bytecode not at
+   * all). Emitters call handler() only where the instruction has not yet
+   * changed anything.
+   */
+  bail = false;
+  /** Address of the instruction being emitted (for bail). */
+  at = 0;
 
   /** The block keeps guest registers in locals (regcache.ts): handler calls are marked for it. */
   regs: RegCache | null = null;

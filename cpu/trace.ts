@@ -16,6 +16,8 @@
  * a call of Core.sys, which counts and runs the gate as the run loop does.
  * A trace that came back to its head goes round inside its function, as a
  * loop block does: a benchmark's whole getpid loop runs without leaving it.
+ * Only such loops through the gate are kept (Cpu.traceAll): elsewhere the
+ * separate blocks measured faster.
  *
  * The source holds no absolute address: each member's code is relative to
  * its own start, read from the head's `tb` (member addresses), so a trace
@@ -43,6 +45,14 @@ const GATE_CONTINUE = 1;
 /** Blocks per trace, and instructions (generated code stays small enough to optimize quickly). */
 export const MAX_MEMBERS = 16;
 export const MAX_TRACE_INSNS = 256;
+/**
+ * Source characters per trace: V8 does not optimize a function past about
+ * 60 KB of bytecode, and one that big would take 100 ms or more to compile
+ * (a trace of 256 instructions with handler calls in slow paths came to
+ * 280 KB and ran in the interpreter: busybox sort 3-4x slower). The getpid
+ * loop's trace is 10 KB, syscall(2)'s 24 KB.
+ */
+const MAX_TRACE_CHARS = 32_000;
 
 /**
  * Guard misses after which a trace is recorded again from its head (the
@@ -63,6 +73,7 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
   regs: boolean, rerecord: number): Emitted {
   const g = new Gen();
   g.regs = regs ? new RegCache() : null;
+  g.bail = true;
   // Returns add the earlier rounds (`done`); the emitters' own loop forms (g.loop) stay off.
   g.loop = false;
   g.inLoop = loop;
@@ -129,33 +140,44 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
 }
 
 /**
- * The trace function of members (members[0] the head, each the block that
- * ran after the one before); `loop`: the last one went on at the head.
+ * The source of the trace of members (members[0] the head, each the block
+ * that ran after the one before); `loop`: the last one went on at the head.
  */
-export function compileTrace(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, rerecord: number):
-  { f: BlockExec; all: Insn[] } {
+function traceSource(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, rerecord: number):
+  { src: string; all: Insn[] } {
   const first = emitTrace(members, gates, loop, lookup, null, false, rerecord);
   let emitted = emitTrace(members, gates, loop, lookup, first.lazyRead, true, rerecord);
   if (emitted.regs !== null && !emitted.regs.ok) emitted = emitTrace(members, gates, loop, lookup, first.lazyRead, false, rerecord);
   const inner = emitted.regs !== null ? emitted.regs.finish(emitted.body) : emitted.body;
   const body = `const tb = b.tb;\nlet B = 0;\n${prologue(inner, ['B'])}${inner}`;
-  const f = functionFor(`return function trace_p${(members[0].addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`);
-  return { f, all: emitted.all };
+  return { src: `return function trace_p${(members[0].addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`, all: emitted.all };
 }
 
 /**
- * Makes head's exec the trace of members (head = members[0]), replacing an
- * earlier one; `all` and `tb` as the function reads them. `rerecord`: the
- * runs count at which the run loop records from the head again (after
- * MISSES guard misses).
+ * Makes head's exec the trace of members (head = members[0]), or of as many
+ * of them as fit in MAX_TRACE_CHARS of source, replacing an earlier trace;
+ * `all` and `tb` as the function reads them. `rerecord`: the runs count at
+ * which the run loop records from the head again (after MISSES guard
+ * misses). False when no trace of two blocks (or one through the gate) fits.
  */
-export function installTrace(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, rerecord: number): void {
+export function installTrace(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, rerecord: number): boolean {
   const head = members[0];
+  // The last recording allowed: a miss no longer asks for another (the run loop records at `rerecord` runs only).
+  const again = head.traces + 1 < MAX_TRACES ? rerecord : rerecord + 1;
+  let n = members.length;
+  let t = traceSource(members, gates, loop, lookup, again);
+  while (t.src.length > MAX_TRACE_CHARS) {
+    // Halve, then keep the longest prefix that fits: no loop any more, it ends where its last block does.
+    n = n >> 1;
+    if (n < 1 || (n === 1 && !gates[0])) return false;
+    loop = false;
+    t = traceSource(members.slice(0, n), gates, false, lookup, again);
+  }
   if (head.single === null) { head.single = head.exec; head.singleAll = head.all; }
-  // The last recording allowed: a miss no longer asks for another.
-  const { f, all } = compileTrace(members, gates, loop, lookup, ++head.traces < MAX_TRACES ? rerecord : head.runs);
-  head.all = all;
-  head.tb = Float64Array.from(members, (m) => m.addr);
+  head.traces++;
+  head.all = t.all;
+  head.tb = Float64Array.from(members.slice(0, n), (m) => m.addr);
   head.misses = 0;
-  head.exec = f;
+  head.exec = functionFor(t.src);
+  return true;
 }

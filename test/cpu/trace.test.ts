@@ -36,8 +36,10 @@ function runToEnd(mc: Machine, budget = 10_000_000): End {
   };
 }
 
-function start(bytes: Uint8Array, tier: Tier, regs: Record<number, number>): Machine {
+/** A machine that keeps every trace it records (Cpu.traceAll); by default only loops through the gate are kept. */
+function start(bytes: Uint8Array, tier: Tier, regs: Record<number, number>, all = true): Machine {
   const mc = machine(bytes, tier);
+  mc.cpu.traceAll = all;
   for (const [n, v] of Object.entries(regs)) mc.ctx.setReg(Number(n), v);
   return mc;
 }
@@ -151,6 +153,17 @@ describe('traces', () => {
     expect(ends[2]).to.deep.equal(ends[0]);
   });
 
+  it('by default only a loop through the gate is kept as a trace', () => {
+    const head = new Asm().i('Add_rm64_imm32', 'rax', 3).i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const a = new Asm().i('Xor_r64_rm64', 'rbx', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, tail()]]);
+    for (const all of [false, true]) {
+      const mc = start(bytes, 'hot', { [RCX]: 2000 }, all);
+      expect(runToEnd(mc).reason).to.equal(ExitReason.Fault);
+      expect(loopTrace(mc, [CODE_BASE, A, TAIL]) !== null, String(all)).to.equal(all);
+    }
+  });
+
   it('a trace that goes round stops at the run\'s budget like any block, and the totals agree', () => {
     const head = new Asm().i('Add_rm64_imm32', 'rax', 3).i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
     const a = new Asm().i('Xor_r64_rm64', 'rbx', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
@@ -179,7 +192,7 @@ describe('traces', () => {
     const seen: number[][] = [[], [], []];
     const ends: End[] = [];
     (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
-      const mc = start(bytes, tier, { [RCX]: 3000 });
+      const mc = start(bytes, tier, { [RCX]: 3000 }, false);
       mc.cpu.gate = (ctx) => {
         // What the kernel reads: the return address, rflags and the count so far.
         const rsp = ctx.getReg(RSP);
@@ -220,7 +233,7 @@ describe('traces', () => {
     const bytes = image([[CODE_BASE, head], [at, after], [TAIL, tail()]]);
     const ends: End[] = [];
     for (const tier of ['interp', 'compiled', 'hot'] as const) {
-      const mc = start(bytes, tier, { [RCX]: 3000 });
+      const mc = start(bytes, tier, { [RCX]: 3000 }, false);
       mc.cpu.gate = (ctx) => {
         const rsp = ctx.getReg(RSP);
         ctx.rip = Number(mc.mem.readU64(rsp));
