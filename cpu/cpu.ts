@@ -67,6 +67,8 @@ export class Cpu {
    * syscall 0.79 -> 0.51).
    */
   traceAll = false;
+  /** Traces made so far (diagnostics, tests). */
+  tracesMade = 0;
   /** Blocks decoded so far (diagnostics: code that stays cached is not decoded again). */
   decodedBlocks = 0;
   /** Blocks made so far, decoded or relocated from a template of the same bytes (templates.ts, shared by every Cpu of the process). */
@@ -282,6 +284,7 @@ export class Cpu {
     if (rec.length === 0 || (rec.length === 1 && !loop && gates[0] !== true) || !rec.every((m) => m.valid)) return;
     if (!this.traceAll && !(loop && gates.includes(true))) return;
     if (!installTrace(rec, rec.map((_, x) => gates[x] === true), loop, this.lookup, HOTTER)) return;
+    this.tracesMade++;
     const head = rec[0];
     for (const m of rec) for (let p = m.firstPage; p <= m.lastPage; p++) this.cache.watch(head, p);
   }

@@ -8,6 +8,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type { Tier } from '../../cpu/index.js';
 import { Kernel } from '../../kernel/index.js';
 import type { SyscallPath } from '../../kernel/index.js';
 import { guestTestsDir, rootfsDir } from '../../userspace/index.js';
@@ -28,6 +29,8 @@ export interface GuestOptions {
   input?: string;
   env?: string[];
   memBytes?: number;
+  /** The CPU tier (default: NOMMU_TIER=interp, else the kernel's default). */
+  cpuTier?: Tier;
 }
 
 export const PATHS: SyscallPath[] = ['zpoline', 'trap'];
@@ -49,7 +52,7 @@ export async function runGuest(argv: string[], o: GuestOptions = {}): Promise<Gu
       strace: o.strace === true ? { write: (s: string) => { trace += s; } } : null,
       stdio: { input: Readable.from(o.input === undefined ? [] : [Buffer.from(o.input)]), output: { fd: out }, error: { fd: err } },
       env: o.env ?? ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
-      cpuTier: process.env.NOMMU_TIER === 'interp' ? 'interp' : undefined,
+      cpuTier: o.cpuTier ?? (process.env.NOMMU_TIER === 'interp' ? 'interp' : undefined),
     });
     kernel.spawn(argv[0], argv);
     const code = await kernel.run();
