@@ -90,8 +90,9 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
   members.forEach((m, x) => {
     const at0 = all.length;
     const skipTo = skipTargets(m);
-    // The next member's address (the head's, closing a loop): a side exit there goes on to it.
-    const to = x < members.length - 1 ? members[x + 1].addr : loop ? members[0].addr : -1;
+    // The next member's address (the head's, closing a loop): a side exit there goes on to it
+    // (not past a system call: the next member comes after the gate).
+    const to = gates[x] ? -1 : x < members.length - 1 ? members[x + 1].addr : loop ? members[0].addr : -1;
     const inl = inlineTargets(m, lookup, skipTo, at0, to);
     const inlInsns = inl.reduce((t, i) => t + i.s.n, 0);
     const next = at0 + m.n + inlInsns;
