@@ -140,33 +140,22 @@ export class Cpu {
         // zpoline trampoline: the nops from rip to the gate, then the gate.
         if (rip <= GATE_ADDRESS) retired += GATE_ADDRESS - rip;
         rip = GATE_ADDRESS;
-        const gate = this.gate;
-        if (gate !== null) {
-          ctx.rip = rip;
-          ctx.setRflagsRaw(rflags(c));
-          ctx.retired += retired;
-          this.retiredTotal += retired;
-          budget -= retired;
-          retired = 0;
-          const g = gate(ctx);
-          if (g !== GATE_CONTINUE && this.rec !== null) this.closeTrace(false);
-          if (g === GATE_CONTINUE) {
-            // A handler may have changed the registers' flags (never under GATE_CONTINUE today, but cheap to honour).
-            c.flags = ctx.getRflags();
-            c.fop = F_EAGER;
-            c.tscRun = this.retiredTotal;
-            rip = ctx.rip;
-            // The block after the call is the caller's chained successor.
-            if (prev !== null && rip !== prev.end) prev = null;
-            continue;
-          }
-          if (g === GATE_EXIT) {
-            rip = ctx.rip;
-            reason = ExitReason.GateDone;
-            this.resumeRip = rip;
-            this.resumeBlock = prev !== null && prev.end === rip ? prev : null;
-            break;
-          }
+        const g = this.callGate(ctx, retired);
+        budget -= retired;
+        retired = 0;
+        if (g !== GATE_CONTINUE && this.rec !== null) this.closeTrace(false);
+        if (g === GATE_CONTINUE) {
+          rip = ctx.rip;
+          // The block after the call is the caller's chained successor.
+          if (prev !== null && rip !== prev.end) prev = null;
+          continue;
+        }
+        if (g === GATE_EXIT) {
+          rip = ctx.rip;
+          reason = ExitReason.GateDone;
+          this.resumeRip = rip;
+          this.resumeBlock = prev !== null && prev.end === rip ? prev : null;
+          break;
         }
         reason = ExitReason.Gate;
         // The kernel returns to the instruction after the call (when a call brought control here).
@@ -283,10 +272,35 @@ export class Cpu {
     const gates = this.recGates;
     if (rec.length === 0 || (rec.length === 1 && !loop && gates[0] !== true) || !rec.every((m) => m.valid)) return;
     if (!this.traceAll && !(loop && gates.includes(true))) return;
-    if (!installTrace(rec, rec.map((_, x) => gates[x] === true), loop, this.lookup, HOTTER)) return;
+    // Under the policy a loop that does not fit is not cut down to a prefix: that would no longer be a loop.
+    if (!installTrace(rec, rec.map((_, x) => gates[x] === true), loop, this.lookup, HOTTER, this.traceAll)) return;
     this.tracesMade++;
     const head = rec[0];
     for (const m of rec) for (let p = m.firstPage; p <= m.lastPage; p++) this.cache.watch(head, p);
+  }
+
+  /**
+   * Control reached the gate (ctx's registers current) after n instructions
+   * not yet counted into ctx: counts them, hands ctx to the kernel's gate
+   * with rip and rflags as a gate exit would show them, and returns its
+   * answer (GATE_DEFER without a gate). The run loop and a trace's
+   * Core.sys both come here.
+   */
+  private callGate(ctx: CpuContext, n: number): number {
+    const c = this.core;
+    ctx.rip = GATE_ADDRESS;
+    ctx.setRflagsRaw(rflags(c));
+    ctx.retired += n;
+    this.retiredTotal += n;
+    const gate = this.gate;
+    const g = gate === null ? GATE_DEFER : gate(ctx);
+    if (g === GATE_CONTINUE) {
+      // A handler may have changed the registers' flags (never under GATE_CONTINUE today, but cheap to honour).
+      c.flags = ctx.getRflags();
+      c.fop = F_EAGER;
+      c.tscRun = this.retiredTotal;
+    }
+    return g;
   }
 
   /**
@@ -304,16 +318,8 @@ export class Cpu {
     c.gated += done;
     c.left -= n + sled;
     c.tscBase = 0;
-    ctx.rip = GATE_ADDRESS;
-    ctx.setRflagsRaw(rflags(c));
-    ctx.retired += done;
-    this.retiredTotal += done;
-    const gate = this.gate;
-    const g = gate === null ? GATE_DEFER : gate(ctx);
+    const g = this.callGate(ctx, done);
     if (g === GATE_CONTINUE) {
-      c.flags = ctx.getRflags();
-      c.fop = F_EAGER;
-      c.tscRun = this.retiredTotal;
       c.rip = ctx.rip;
     } else if (g === GATE_EXIT) {
       c.exit = ExitReason.GateDone;

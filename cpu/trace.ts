@@ -155,19 +155,22 @@ function traceSource(members: Block[], gates: boolean[], loop: boolean, lookup: 
 }
 
 /**
- * Makes head's exec the trace of members (head = members[0]), or of as many
- * of them as fit in MAX_TRACE_CHARS of source, replacing an earlier trace;
- * `all` and `tb` as the function reads them. `rerecord`: the runs count at
- * which the run loop records from the head again (after MISSES guard
- * misses). False when no trace of two blocks (or one through the gate) fits.
+ * Makes head's exec the trace of members (head = members[0]), replacing an
+ * earlier trace; `all` and `tb` as the function reads them. `rerecord`: the
+ * runs count at which the run loop records from the head again (after
+ * MISSES guard misses). When the whole does not fit in MAX_TRACE_CHARS of
+ * source, the longest prefix that does if `prefixes`; false when nothing
+ * (of two blocks, or one through the gate) is installed.
  */
-export function installTrace(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, rerecord: number): boolean {
+export function installTrace(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, rerecord: number,
+  prefixes: boolean): boolean {
   const head = members[0];
   // The last recording allowed: a miss no longer asks for another (the run loop records at `rerecord` runs only).
   const again = head.traces + 1 < MAX_TRACES ? rerecord : rerecord + 1;
   let n = members.length;
   let t = traceSource(members, gates, loop, lookup, again);
   while (t.src.length > MAX_TRACE_CHARS) {
+    if (!prefixes) return false;
     // Halve, then keep the longest prefix that fits: no loop any more, it ends where its last block does.
     n = n >> 1;
     if (n < 1 || (n === 1 && !gates[0])) return false;
