@@ -90,6 +90,14 @@ export class CpuContext {
    */
   gateSavedLo = 0;
   gateSavedHi = 0;
+  /**
+   * Set by a trace's call into page 0 (trace.ts), which pushes nothing: the
+   * return address the gate would pop (the stack slot below rsp is known to
+   * be writable RAM, so the call and the gate's pop would leave memory and
+   * rsp as they were). 0 otherwise (no call returns to page 0); the gate
+   * consumes it.
+   */
+  gateRet = DOUBLE_ZERO;
 
   getRflags(): number { return this.rflags; }
   /** Sets the user-changeable flags; bit 1 and IF always read as set. */

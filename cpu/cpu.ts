@@ -101,6 +101,10 @@ export class Cpu {
    * GATE_CONTINUE when the call is done and user code can go on at ctx.rip
    * without the scheduler, GATE_EXIT when it was done but run() must return
    * (ExitReason.GateDone), GATE_DEFER when it did nothing (ExitReason.Gate).
+   * The call's return address is on the stack, over the red-zone bytes kept
+   * in ctx.gateSavedLo/Hi, or, from a trace, in ctx.gateRet with nothing
+   * pushed (the gate takes it and sets 0). On GATE_DEFER the CPU pushes it
+   * then, so ExitReason.Gate always finds it on the stack.
    * Without it every gate entry leaves run(): the in-process kernel's call
    * is then as dear as a trap.
    */
@@ -319,6 +323,7 @@ export class Cpu {
     c.left -= n + sled;
     c.tscBase = 0;
     const g = this.callGate(ctx, done);
+    if (g === GATE_DEFER && ctx.gateRet !== 0) this.pushGateReturn(ctx);
     if (g === GATE_CONTINUE) {
       c.rip = ctx.rip;
     } else if (g === GATE_EXIT) {
@@ -329,6 +334,23 @@ export class Cpu {
       c.rip = GATE_ADDRESS;
     }
     return g;
+  }
+
+  /**
+   * A trace's call into page 0 left its return address in ctx.gateRet rather
+   * than on the stack; the kernel did not take the call now (GATE_DEFER), so
+   * it will pop it later: the push happens as the call would have done it,
+   * red-zone bytes kept (the trace checked the slot is plain RAM).
+   */
+  private pushGateReturn(ctx: CpuContext): void {
+    const dv = this.mem.dv;
+    const sp = (ctx.gpr[2 * 4] >>> 0) - 8;
+    ctx.gateSavedLo = dv.getInt32(sp, true);
+    ctx.gateSavedHi = dv.getInt32(sp + 4, true);
+    dv.setInt32(sp, ctx.gateRet | 0, true);
+    dv.setInt32(sp + 4, 0, true);
+    ctx.gpr[2 * 4] = sp | 0;
+    ctx.gateRet = 0;
   }
 
   /** Decodes the block at rip (or relocates a template of its bytes); on a fetch fault records it on ctx and returns null. */

@@ -133,6 +133,12 @@ export class Gen {
    * changed anything.
    */
   bail = false;
+  /**
+   * In a trace, the member's last instruction is the call into the gate that
+   * the recording saw (trace.ts): a call emits it without the push the gate
+   * would undo (CpuContext.gateRet).
+   */
+  gateCall = false;
   /** Address of the instruction being emitted (for bail). */
   at = 0;
 

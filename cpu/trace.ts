@@ -114,7 +114,9 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
     g.flags = null;
     const dead = deadFlags(m.insns, liveOut(m, lookup), sideLive(m, lookup), readers(m, slot), skipTo);
     const read: boolean[] = new Array(m.n);
+    g.gateCall = gates[x];
     const code = emitInsns(g, m.insns, at0, dead, skipTo, inlined, read);
+    g.gateCall = false;
     lazyRead[slot] = read;
     slot += 1 + inl.length;
     body += `// member ${x}\nB = tb[${x}]; c.rip = ${g.abs(m.end)};\n`;

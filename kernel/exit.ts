@@ -5,7 +5,7 @@
  */
 import { MemoryFault } from '../cpu/memory.js';
 import type { Kernel } from './kernel.js';
-import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIG_IGN, SI_KERNEL } from './signal/defs.js';
+import { CLD_DUMPED, CLD_EXITED, CLD_KILLED, SA_NOCLDWAIT, SIGCHLD, SIGCONT, SIGHUP, SIGKILL, SIG_IGN, SI_KERNEL } from './signal/defs.js';
 import type { Process, Task } from './task.js';
 import { TaskState } from './task.js';
 
@@ -182,7 +182,11 @@ function exitProcess(k: Kernel, p: Process): void {
     parent.childWait.wake();
     if (autoreap) reap(k, p);
   }
-  if (p === k.initProcess) k.finish(p.exitStatus);
+  if (p === k.initProcess) {
+    // zap_pid_ns_processes: the guest is init's pid namespace; what is left of it is killed.
+    for (const q of [...k.processes.values()]) if (q !== p && q.state === 'alive') groupExit(k, q, SIGKILL);
+    k.finish(p.exitStatus);
+  }
 }
 
 /** release_task: the zombie disappears; its CPU time is charged to the parent. */

@@ -167,6 +167,14 @@ emit(jmpR, (i, g) => {
  */
 function callSource(i: Insn, g: Gen, target: string): string {
   const sp = g.v('sp'), t = g.v('t');
+  if (g.gateCall && g.k === g.n - 1) {
+    // A trace's recorded system call: the gate gets the return address without the push it would pop
+    // (same memory, same rsp); a stack that could not take the push, or another target, leaves the trace.
+    return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+      `if (${t} >= 0 && ${t} < ${PAGE_SIZE} && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+      `  c.ctx.gateRet = ${g.abs(i.next)}; c.rip = ${t};\n` +
+      `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+  }
   return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
     `if (${t} >= 0 && ${t} < 140737488355328 && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
     `  if (${t} < ${PAGE_SIZE}) { c.ctx.gateSavedLo = dv.getInt32(${sp}, true); c.ctx.gateSavedHi = dv.getInt32(${sp} + 4, true); }\n` +

@@ -44,9 +44,19 @@ const SLOW_MS = 0.02;
 const SAMPLE_MIN = 64;
 const SAMPLE_SPREAD = 128;
 
+/** Dispatcher.flags bits. */
+const F_READS_CPU_TIME = 2;
+/** clock_gettime: reads CPU time for CPU clocks only (its argument decides). */
+const F_CLOCK = 4;
+/** status 'error': an ENOSYS result counts as an unknown call. */
+const F_ERROR = 8;
+
 export class Dispatcher {
-  /** Per syscall number: READS_CPU_TIME membership (bit 2). */
+  /** Per syscall number: F_* bits. */
   private readonly flags: Uint8Array;
+  /** Per syscall number: the table's handler and name, as arrays (one shape of load on the hot path, whatever the entries' shapes). */
+  private readonly handlers: Array<SyscallDef<Task>['handler'] | undefined>;
+  private readonly names: string[];
   /**
    * Per syscall number: how many arguments its handler can read (its
    * parameters after the task, or its table arguments if more). Only those
@@ -71,10 +81,16 @@ export class Dispatcher {
     this.argc = new Uint8Array(n).fill(6);
     this.countdown = new Int32Array(n);
     this.weight = new Int32Array(n);
+    this.handlers = new Array<SyscallDef<Task>['handler'] | undefined>(n).fill(undefined);
+    this.names = new Array<string>(n).fill('');
     for (let nr = 0; nr < n; nr++) {
       const def = table[nr];
       if (def === undefined) continue;
-      if (READS_CPU_TIME.includes(def.name)) this.flags[nr] |= 2;
+      this.handlers[nr] = def.handler;
+      this.names[nr] = def.name;
+      if (READS_CPU_TIME.includes(def.name)) this.flags[nr] |= F_READS_CPU_TIME;
+      if (nr === NR_CLOCK_GETTIME) this.flags[nr] |= F_CLOCK;
+      if (def.status === 'error') this.flags[nr] |= F_ERROR;
       this.argc[nr] = Math.min(6, Math.max(def.args.length, def.handler.length - 1));
     }
   }
@@ -83,21 +99,28 @@ export class Dispatcher {
   enterGate(t: Task): void {
     const c = t.ctx;
     const g = c.gpr;
-    const mem = t.mem;
-    // rsp as the call left it; the stack must be readable and writable (MemoryFault otherwise, as readU64/writeU64 would).
-    const rsp = g[2 * RSP] >>> 0;
-    if (g[2 * RSP + 1] !== 0 || !mem.check(rsp, 8, PERM_R | PERM_W)) {
-      this.k.signals.force(t, { signo: SIGSEGV, code: 1, addr: c.getRegU(RSP) });
-      return;
+    let retLo = c.gateRet, retHi = 0;
+    if (retLo !== 0) {
+      // A trace's call: nothing was pushed (CpuContext.gateRet), stack and rsp are the caller's.
+      c.gateRet = 0;
+      retLo |= 0;
+    } else {
+      const mem = t.mem;
+      // rsp as the call left it; the stack must be readable and writable (MemoryFault otherwise, as readU64/writeU64 would).
+      const rsp = g[2 * RSP] >>> 0;
+      if (g[2 * RSP + 1] !== 0 || !mem.check(rsp, 8, PERM_R | PERM_W)) {
+        this.k.signals.force(t, { signo: SIGSEGV, code: 1, addr: c.getRegU(RSP) });
+        return;
+      }
+      const dv = mem.dv;
+      retLo = dv.getInt32(rsp, true);
+      retHi = dv.getInt32(rsp + 4, true);
+      dv.setInt32(rsp, c.gateSavedLo, true);
+      dv.setInt32(rsp + 4, c.gateSavedHi, true);
+      if (mem.codePages[rsp >>> 12] !== 0 || mem.codePages[(rsp + 7) >>> 12] !== 0) mem.notifyWrite(rsp, 8);
+      // rsp + 8 <= RAM size < 4 GiB: the high half stays 0.
+      g[2 * RSP] = (rsp + 8) | 0;
     }
-    const dv = mem.dv;
-    const retLo = dv.getInt32(rsp, true);
-    const retHi = dv.getInt32(rsp + 4, true);
-    dv.setInt32(rsp, c.gateSavedLo, true);
-    dv.setInt32(rsp + 4, c.gateSavedHi, true);
-    if (mem.codePages[rsp >>> 12] !== 0 || mem.codePages[(rsp + 7) >>> 12] !== 0) mem.notifyWrite(rsp, 8);
-    // rsp + 8 <= RAM size < 4 GiB: the high half stays 0.
-    g[2 * RSP] = (rsp + 8) | 0;
     c.rip = (retLo >>> 0) + (retHi >>> 0) * 0x1_0000_0000;
     // As `syscall` leaves them.
     g[2 * RCX] = retLo;
@@ -105,7 +128,40 @@ export class Dispatcher {
     // RFLAGS fits in the low half.
     g[2 * R11] = c.getRflags();
     g[2 * R11 + 1] = 0;
-    this.enter(t);
+    // The direct path: the common call in this one function (V8 inlines none
+    // of enter -> run -> finish here, and each call costs as much as getpid's
+    // handler). Not for a traced call, one that reads CPU times, an unknown
+    // number, another register file, or the one call in ~128 that is timed.
+    const nr = g[2 * RAX] >>> 0;
+    if (g[2 * RAX + 1] !== 0 || nr >= this.handlers.length || t.regs !== c || this.k.strace !== null ||
+      (this.flags[nr] & F_READS_CPU_TIME) !== 0) {
+      this.enter(t);
+      return;
+    }
+    const det = this.k.clock.deterministic;
+    if (!det && this.countdown[nr] <= 1) { this.enter(t); return; }
+    const handler = this.handlers[nr];
+    if (handler === undefined) { this.enter(t); return; }
+    if (!det) { this.countdown[nr]--; this.weight[nr]++; }
+    const n = this.argc[nr];
+    const a0 = n > 0 ? c.getReg(RDI) : 0, a1 = n > 1 ? c.getReg(RSI) : 0, a2 = n > 2 ? c.getReg(RDX) : 0;
+    const a3 = n > 3 ? c.getReg(R10) : 0, a4 = n > 4 ? c.getReg(R8) : 0, a5 = n > 5 ? c.getReg(R9) : 0;
+    t.callState = undefined;
+    t.origRax = nr < SLED_LENGTH ? nr : -1;
+    if (nr !== 219) t.restartFn = null;
+    t.callStart = -1;
+    if ((this.flags[nr] & F_CLOCK) !== 0 && (a0 === 2 || a0 === 3 || (a0 | 0) < 0)) this.k.sched.accountTimes(t);
+    const result = this.invoke(t, nr, handler, a0, a1, a2, a3, a4, a5);
+    if (result >= -0x8000_0000 && result <= 0x7fff_ffff && result !== BLOCK && result !== KEEP_REGS &&
+      t.state !== TaskState.Dead && !t.killable && !t.sleepsOnSomething && !(result === -ENOSYS && (this.flags[nr] & F_ERROR) !== 0)) {
+      this.k.stats.record(nr, this.names[nr], 0, true);
+      t.call = null;
+      t.callState = undefined;
+      g[2 * RAX] = result;
+      g[2 * RAX + 1] = result < 0 ? -1 : 0;
+      return;
+    }
+    this.finish(t, nr, this.table[nr], result, 0, a0, a1, a2, a3, a4, a5);
   }
 
   /** ExitReason.SyscallTrap: rcx/r11 are set and rip is past the instruction. */
@@ -149,7 +205,7 @@ export class Dispatcher {
     t.callStart = -1;
     const def = known ? this.table[nr] : undefined;
     if (known) {
-      if ((this.flags[nr] & 2) !== 0 || (nr === NR_CLOCK_GETTIME && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);
+      if ((this.flags[nr] & F_READS_CPU_TIME) !== 0 || ((this.flags[nr] & F_CLOCK) !== 0 && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);
     }
     if (this.k.strace !== null) {
       t.call = { nr, args: [a0, a1, a2, a3, a4, a5] };
@@ -182,28 +238,7 @@ export class Dispatcher {
     if (def === undefined) {
       result = -ENOSYS;
       this.k.stats.unknown(nr);
-    } else {
-      beginCall();
-      try {
-        result = def.handler(t, a0, a1, a2, a3, a4, a5);
-        if (typeof result !== 'number' || !Number.isFinite(result)) {
-          throw new Error(`handler of ${def.name} returned ${String(result)}`);
-        }
-      } catch (e) {
-        if (e instanceof MemoryFault) {
-          result = -EFAULT;
-        } else {
-          // A kernel bug: report it on the host, end only this guest process.
-          process.stderr.write(`nommu-um: kernel bug in ${def.name} (pid ${t.pid}): ${(e as Error).stack ?? String(e)}\n`);
-          this.k.groupExit(t.proc, SIGSEGV);
-          this.k.exitThread(t);
-          result = -EFAULT;
-        }
-      } finally {
-        endCall();
-      }
-    }
-    if (def !== undefined && def.status === 'error' && result === -ENOSYS) this.k.stats.unknown(nr);
+    } else result = this.invoke(t, nr, def.handler, a0, a1, a2, a3, a4, a5);
     let ms = 0;
     if (weight !== 0) {
       const dt = performance.now() - t0;
@@ -214,6 +249,39 @@ export class Dispatcher {
         this.countdown[nr] = dt >= SLOW_MS ? 1 : SAMPLE_MIN + this.nextRandom() % SAMPLE_SPREAD;
       }
     }
+    this.finish(t, nr, def, result, ms, a0, a1, a2, a3, a4, a5);
+  }
+
+  /** Runs a handler: a bad user pointer it met is EFAULT; a kernel bug ends only the calling process. */
+  private invoke(t: Task, nr: number, handler: SyscallDef<Task>['handler'],
+    a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): number {
+    let result: number;
+    beginCall();
+    try {
+      result = handler(t, a0, a1, a2, a3, a4, a5);
+      if (typeof result !== 'number' || !Number.isFinite(result)) {
+        throw new Error(`handler of ${this.names[nr]} returned ${String(result)}`);
+      }
+    } catch (e) {
+      if (e instanceof MemoryFault) {
+        result = -EFAULT;
+      } else {
+        // A kernel bug: report it on the host, end only this guest process.
+        process.stderr.write(`nommu-um: kernel bug in ${this.names[nr]} (pid ${t.pid}): ${(e as Error).stack ?? String(e)}\n`);
+        this.k.groupExit(t.proc, SIGSEGV);
+        this.k.exitThread(t);
+        result = -EFAULT;
+      }
+    } finally {
+      endCall();
+    }
+    return result;
+  }
+
+  /** After the handler: statistics, sleep (the call is retried on wake-up) or the result in rax. */
+  private finish(t: Task, nr: number, def: SyscallDef<Task> | undefined, result: number, ms: number,
+    a0: number, a1: number, a2: number, a3: number, a4: number, a5: number): void {
+    if (def !== undefined && def.status === 'error' && result === -ENOSYS) this.k.stats.unknown(nr);
     const blocked = result === BLOCK && t.state !== TaskState.Dead;
     this.k.stats.record(nr, def !== undefined ? def.name : '', ms, !blocked);
     if (blocked) {

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { Asm, CODE_BASE, DATA, STACK_TOP, L, m, machine, type Machine } from './asm.js';
-import { ExitReason, GATE_CONTINUE, RAX, RBX, RCX, RSI, RSP, SIGILL, SIGSEGV, type Tier } from '../../cpu/index.js';
+import { ExitReason, GATE_CONTINUE, GATE_DEFER, RAX, RBX, RCX, RSI, RSP, SIGILL, SIGSEGV, type Tier } from '../../cpu/index.js';
 
 const PAGE = 0x1000;
 const A = CODE_BASE + PAGE, B = CODE_BASE + 2 * PAGE, TAIL = CODE_BASE + 3 * PAGE;
@@ -42,6 +42,25 @@ function start(bytes: Uint8Array, tier: Tier, regs: Record<number, number>, all 
   mc.cpu.traceAll = all;
   for (const [n, v] of Object.entries(regs)) mc.ctx.setReg(Number(n), v);
   return mc;
+}
+
+/**
+ * What a gate does with the call that brought it (Cpu.gate): the return
+ * address from ctx.gateRet (a trace's call, nothing pushed) or popped from
+ * the stack, the red-zone bytes under it put back.
+ */
+function popGate(mc: Machine, ctx: Machine['ctx']): number {
+  if (ctx.gateRet !== 0) {
+    const ret = ctx.gateRet;
+    ctx.gateRet = 0;
+    return ret;
+  }
+  const rsp = ctx.getReg(RSP);
+  const ret = Number(mc.mem.readU64(rsp));
+  mc.mem.writeU32(rsp, ctx.gateSavedLo);
+  mc.mem.writeU32(rsp + 4, ctx.gateSavedHi);
+  ctx.setReg(RSP, rsp + 8);
+  return ret;
 }
 
 /**
@@ -194,13 +213,10 @@ describe('traces', () => {
     (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
       const mc = start(bytes, tier, { [RCX]: 3000 }, false);
       mc.cpu.gate = (ctx) => {
-        // What the kernel reads: the return address, rflags and the count so far.
-        const rsp = ctx.getReg(RSP);
-        seen[x].push(ctx.retired, ctx.getRflags(), Number(mc.mem.readU64(rsp)));
-        ctx.rip = Number(mc.mem.readU64(rsp));
-        mc.mem.writeU32(rsp, ctx.gateSavedLo);
-        mc.mem.writeU32(rsp + 4, ctx.gateSavedHi);
-        ctx.setReg(RSP, rsp + 8);
+        // What the kernel reads: the return address, rflags, the count so far and the caller's rsp.
+        seen[x].push(ctx.retired, ctx.getRflags());
+        ctx.rip = popGate(mc, ctx);
+        seen[x].push(ctx.rip, ctx.getReg(RSP));
         ctx.setReg(RAX, ctx.getReg(RBX) & 0xff);
         return GATE_CONTINUE;
       };
@@ -214,13 +230,56 @@ describe('traces', () => {
       expect(r).to.equal(ExitReason.Fault);
       ends.push(runToEnd(mc, 0));
       if (tier !== 'interp') {
-        expect(loopTrace(mc, [CODE_BASE, CODE_BASE + headBytes.length, TAIL])?.[1], tier).to.include('c.sys(');
+        const src = loopTrace(mc, [CODE_BASE, CODE_BASE + headBytes.length, TAIL])?.[1];
+        expect(src, tier).to.include('c.sys(');
+        // The call hands the gate its return address: nothing pushed, nothing to restore.
+        expect(src, tier).to.include('c.ctx.gateRet = ').and.not.include('gateSavedLo');
         expect(mc.ctx.getReg(RSP)).to.equal(STACK_TOP);
       }
     });
-    expect(seen[0]).to.have.length(3 * 3000);
+    expect(seen[0]).to.have.length(4 * 3000);
     expect(seen[1]).to.deep.equal(seen[0]);
     expect(seen[2]).to.deep.equal(seen[0]);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a gate that defers a traced call finds the call\'s push on the stack, as after the interpreter\'s call', () => {
+    // The loop of the gate test; from round 2000 on the gate defers the call (as a kernel without a current task does)
+    // and a scheduler pops it before the next run. Red-zone bytes sit below the stack top.
+    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Sub_rm32_imm8', 'ebx', 1).i('Call_rm64', 'rax');
+    const after = new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const headBytes = head.assemble(CODE_BASE);
+    const bytes = image([[CODE_BASE, head], [CODE_BASE + headBytes.length, after], [TAIL, tail()]]);
+    const ends: End[] = [];
+    const deferred: number[][] = [[], [], []];
+    (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
+      const mc = start(bytes, tier, { [RCX]: 3000 }, false);
+      mc.mem.writeU32(STACK_TOP - 8, 0x1234_5678);
+      mc.mem.writeU32(STACK_TOP - 4, 0x9abc_def0);
+      let round = 0;
+      mc.cpu.gate = (ctx) => {
+        if (++round >= 2000) return GATE_DEFER;
+        ctx.rip = popGate(mc, ctx);
+        return GATE_CONTINUE;
+      };
+      let r: ExitReason;
+      for (;;) {
+        r = mc.cpu.run(mc.ctx, 10_000_000);
+        if (r !== ExitReason.Gate) break;
+        // What the kernel finds at ExitReason.Gate: the pushed return address, the bytes it covered kept aside.
+        const rsp = mc.ctx.getReg(RSP);
+        deferred[x].push(rsp, Number(mc.mem.readU64(rsp)), mc.ctx.gateSavedLo, mc.ctx.gateSavedHi, mc.ctx.gateRet === 0 ? 0 : mc.ctx.gateRet);
+        mc.ctx.rip = popGate(mc, mc.ctx);
+      }
+      expect(r).to.equal(ExitReason.Fault);
+      ends.push(runToEnd(mc, 0));
+      expect(mc.mem.readU32(STACK_TOP - 8)).to.equal(0x1234_5678);
+    });
+    expect(deferred[0]).to.have.length(5 * 1001);
+    expect(deferred[0].slice(0, 5)).to.deep.equal([STACK_TOP - 8, CODE_BASE + headBytes.length, 0x1234_5678, 0x9abc_def0 | 0, 0]);
+    expect(deferred[1]).to.deep.equal(deferred[0]);
+    expect(deferred[2]).to.deep.equal(deferred[0]);
     expect(ends[1]).to.deep.equal(ends[0]);
     expect(ends[2]).to.deep.equal(ends[0]);
   });
@@ -235,11 +294,7 @@ describe('traces', () => {
     for (const tier of ['interp', 'compiled', 'hot'] as const) {
       const mc = start(bytes, tier, { [RCX]: 3000 }, false);
       mc.cpu.gate = (ctx) => {
-        const rsp = ctx.getReg(RSP);
-        ctx.rip = Number(mc.mem.readU64(rsp));
-        mc.mem.writeU32(rsp, ctx.gateSavedLo);
-        mc.mem.writeU32(rsp + 4, ctx.gateSavedHi);
-        ctx.setReg(RSP, rsp + 8);
+        ctx.rip = popGate(mc, ctx);
         if (ctx.getReg(RCX) === 1500) mc.mem.writeU32(at + 3, 100);
         return GATE_CONTINUE;
       };

@@ -49,6 +49,16 @@ describe('kernel: guest programs', function () {
     expect(r.code).to.equal(0);
   });
 
+  it('pid 1 exiting ends the guest as in a pid namespace: a background job it left is killed; one it waits for finishes', async () => {
+    const left = await runGuest(['/bin/sh', '-c', '(sleep 0.2; echo after) & echo end']);
+    expect(left.stdout).to.equal('end\n');
+    expect(left.code).to.equal(0);
+    expect(left.kernel.liveProcesses).to.equal(0);
+    const waited = await runGuest(['/bin/sh', '-c', '(sleep 0.1; echo after) & echo end; wait']);
+    expect(waited.stdout).to.equal('end\nafter\n');
+    expect(waited.code).to.equal(0);
+  });
+
   for (const path of PATHS) {
     describe(`--syscall-path ${path}`, () => {
       it('k_vfork: vfork blocks the parent, fork gives EINVAL, posix_spawn works, ET_EXEC gives ENOEXEC', async () => {
