@@ -22,13 +22,13 @@ import { flagsLiveIn, type Block, type BlockExec } from './block.js';
 import { Gen, HELPER_NAMES, STOP_MARK, emitterFor } from './emit.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
-import { cond, getCF } from './flags.js';
+import { cond, getCF, setSome } from './flags.js';
 import { isDirectJmp, isJcc } from './ops/control.js';
 import iced from './iced.js';
 import { INLINE_MARK, RegCache } from './regcache.js';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
-  ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, badAccess, gpFault,
+  ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, setSome, badAccess, gpFault,
 };
 /** The helpers, in HELPER_NAMES' order: what every block function's closure holds. */
 const HELPER_ARGS: unknown[] = HELPER_NAMES.map((h) => HELPERS[h]);

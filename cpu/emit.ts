@@ -247,4 +247,4 @@ export class Gen {
 }
 
 /** Names the generated function receives from the engine (see compile.ts). */
-export const HELPER_NAMES = ['ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'cond', 'getCF', 'badAccess', 'gpFault'] as const;
+export const HELPER_NAMES = ['ld8', 'ld16', 'ld32', 'ld64', 'st8', 'st16', 'st32', 'st64', 'cond', 'getCF', 'setSome', 'badAccess', 'gpFault'] as const;

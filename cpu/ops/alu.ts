@@ -325,6 +325,21 @@ emit(incdecR64, (i, g) => {
     `r[${i.a}] = ${v}; r[${i.a + 1}] = ${vh};\n` + g.setFlags(dec ? KF_DEC : KF_INC, 3, x, '1', v, xh, '0', vh);
 });
 
+/** inc/dec of memory: load, CF kept aside and the flags, then the store (the handler's order). */
+emit(incdecM, (i, g) => {
+  const a = g.v('a'), x = g.v('x'), v = g.v('v'), dec = i.op !== 0, op = dec ? '-' : '+', kind = dec ? KF_DEC : KF_INC;
+  const fc = g.flagsDead ? '' : `c.fc = getCF(c);\n`;
+  const at = `const ${a} = ${g.addr(i)};\n`;
+  if (i.msize === 8) {
+    const xh = g.v('xh'), vh = g.v('vh');
+    const hi = dec ? `${x} === 0 ? (${xh} - 1) | 0 : ${xh}` : `${v} === 0 ? (${xh} + 1) | 0 : ${xh}`;
+    return `${at}${g.load64(x, xh, a)}${fc}const ${v} = (${x} ${op} 1) | 0, ${vh} = ${hi};\n` +
+      g.setFlags(kind, 3, x, '1', v, xh, '0', vh) + g.store(a, 8, v, vh);
+  }
+  const n = i.msize as 1 | 2 | 4;
+  return `${at}${g.load(x, a, n)}${fc}const ${v} = (${x} ${op} 1) | 0;\n` + g.setFlags(kind, sizeIndex(n), x, '1', v) + g.store(a, n, v);
+});
+
 emit(notR, (i) => {
   switch (i.s0) {
     case 1: return `c.r8[${i.a}] = ~c.r8[${i.a}];\n`;

@@ -9,7 +9,8 @@ import { def, codes } from '../registry.js';
 import { CF, ZF } from '../context.js';
 import { ld8, wchk } from '../access.js';
 import { readMem, readReg, regIndex, size0, writeReg } from './operands.js';
-import { setArith, setSome } from '../flags.js';
+import { ARITH, F_EAGER, setArith, setSome } from '../flags.js';
+import { emit } from '../emit.js';
 
 const BT = 0, BTS = 1, BTR = 2, BTC = 3;
 
@@ -97,3 +98,44 @@ function buildScan(reverse: boolean) {
 def(codes('Bsf_r16_rm16', 'Bsf_r32_rm32', 'Bsf_r64_rm64', 'Tzcnt_r16_rm16', 'Tzcnt_r32_rm32', 'Tzcnt_r64_rm64'), buildScan(false));
 def(codes('Bsr_r16_rm16', 'Bsr_r32_rm32', 'Bsr_r64_rm64', 'Lzcnt_r16_rm16', 'Lzcnt_r32_rm32', 'Lzcnt_r64_rm64'), buildScan(true));
 
+
+// ---- compiled-tier emitters (32- and 64-bit forms; the handler does the rest) ----
+
+/** bt/bts/btr/btc of a register: CF is the bit (setSome, as the handler: the other flags stay). */
+emit(btReg, (i, g) => {
+  const size = i.x;
+  if (size !== 4 && size !== 8) return null;
+  const off = g.v('off'), w = g.v('w'), m = g.v('m'), nw = g.v('nw');
+  const bits = size * 8 - 1;
+  let s = `const ${off} = ${i.b < 0 ? `${i.imm & bits}` : `r[${i.b}] & ${bits}`};\n` +
+    `const ${w} = ${size === 8 ? `${off} >= 32 ? r[${i.a + 1}] : r[${i.a}]` : `r[${i.a}]`}, ${m} = 1 << (${off} & 31);\n`;
+  if (!g.flagsDead) s += `setSome(c, ${CF}, (${w} & ${m}) !== 0 ? ${CF} : 0);\n`;
+  if (i.op === BT) return s;
+  s += `const ${nw} = ${i.op === BTS ? `${w} | ${m}` : i.op === BTR ? `${w} & ~${m}` : `${w} ^ ${m}`};\n`;
+  return s + (size === 8 ? `if (${off} >= 32) r[${i.a + 1}] = ${nw}; else r[${i.a}] = ${nw};\n` : `r[${i.a}] = ${nw}; r[${i.a + 1}] = 0;\n`);
+});
+
+/** bt of memory at an immediate bit offset (a bitmap lookup): one byte read. The writing forms keep the handler (it checks the write first). */
+emit(btMem, (i, g) => {
+  if (i.b >= 0 || i.op !== BT) return null;
+  const off = i.imm & (i.x * 8 - 1);
+  const a = g.v('a'), v = g.v('v');
+  const s = `const ${a} = (${g.addr(i)}) + ${off >> 3};\n${g.load(v, a, 1)}`;
+  return g.flagsDead ? s : s + `setSome(c, ${CF}, (${v} & ${1 << (off & 7)}) !== 0 ? ${CF} : 0);\n`;
+});
+
+/** bsf/bsr (tzcnt/lzcnt here): ZF alone says whether the source was zero; a zero source leaves the destination. */
+emit(bitScan, (i, g) => {
+  const size = i.x;
+  if (size !== 4 && size !== 8) return null;
+  const lo = g.v('lo'), hi = g.v('hi'), n = g.v('n'), a = g.v('a');
+  let s: string;
+  if (i.k1 === K_REG) s = `const ${lo} = r[${i.b}], ${hi} = ${size === 8 ? `r[${i.b + 1}]` : '0'};\n`;
+  else if (size === 8) s = `const ${a} = ${g.addr(i)};\n${g.load64(lo, hi, a)}`;
+  else s = `const ${a} = ${g.addr(i)};\n${g.load(lo, a, 4)}const ${hi} = 0;\n`;
+  s += `const ${n} = ${i.op === 1
+    ? `${hi} !== 0 ? 63 - Math.clz32(${hi}) : ${lo} !== 0 ? 31 - Math.clz32(${lo}) : -1`
+    : `${lo} !== 0 ? 31 - Math.clz32(${lo} & -${lo}) : ${hi} !== 0 ? 63 - Math.clz32(${hi} & -${hi}) : -1`};\n`;
+  const flags = (z: number): string => g.flagsDead ? '' : `c.flags = (c.flags & ${~ARITH}) | ${z}; c.fop = ${F_EAGER}; `;
+  return s + `if (${n} < 0) { ${flags(ZF)}} else { ${flags(0)}r[${i.a}] = ${n}; r[${i.a + 1}] = 0; }\n`;
+});

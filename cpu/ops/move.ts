@@ -312,6 +312,7 @@ emit(lea64, (i, g) => {
   return `const ${l} = ${lo.join(' + ')}, ${h} = (${hi.join(' + ')}) | 0;\nr[${i.a}] = ${l} | 0; r[${i.a + 1}] = ${h};\n`;
 });
 emit(setR, (i, g) => `c.r8[${i.a}] = ${condSource(i.op, g)} ? 1 : 0;\n`);
+emit(setM, (i, g) => addrLocal(i, g) + g.store(g.v('a'), 1, `(${condSource(i.op, g)} ? 1 : 0)`));
 emit(cmovR[1], (i, g) => `if (${condSource(i.op, g)}) r[${i.a}] = r[${i.b}];\nr[${i.a + 1}] = 0;\n`);
 emit(cmovR[2], (i, g) => `if (${condSource(i.op, g)}) { r[${i.a}] = r[${i.b}]; r[${i.a + 1}] = r[${i.b + 1}]; }\n`);
 emit(cmovM[1], (i, g) => addrLocal(i, g) + g.load(g.v('v'), g.v('a'), 4) + `if (${condSource(i.op, g)}) r[${i.a}] = ${g.v('v')};\nr[${i.a + 1}] = 0;\n`);

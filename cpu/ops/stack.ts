@@ -10,7 +10,7 @@ import { RFLAGS_USER_MASK, RSP } from '../context.js';
 import { badAccess, ld16, ld64, rchk, wchk } from '../access.js';
 import { F_EAGER, rflags } from '../flags.js';
 import { readMem, regIndex, writeMem } from './operands.js';
-import { emit } from '../emit.js';
+import { emit, type Gen } from '../emit.js';
 
 const TWO32 = 4294967296;
 const SP = 2 * RSP;
@@ -194,13 +194,21 @@ def(codes('Leavew'), () => leavew);
 
 // ---- compiled-tier emitters ----
 
-emit(pushR64, (i, g) => {
+/** A push of the 64-bit value (lo, hi: JS expressions) inline; bad stacks and code pages take the handler. */
+function pushSource(g: Gen, lo: string, hi: string): string {
   const sp = g.v('sp');
   g.stored = true;
   return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
     `if (${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
-    `  dv.setInt32(${sp}, r[${i.a}], true); dv.setInt32(${sp} + 4, r[${i.a + 1}], true); r[8] = ${sp} | 0; r[9] = 0;\n` +
+    `  dv.setInt32(${sp}, ${lo}, true); dv.setInt32(${sp} + 4, ${hi}, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
     `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+}
+emit(pushR64, (i, g) => pushSource(g, `r[${i.a}]`, `r[${i.a + 1}]`));
+emit(pushI64, (i, g) => pushSource(g, `${i.imm | 0}`, `${i.immHi | 0}`));
+/** push of memory (a caller's 7th argument): the source is read first, with rsp before the push; a fault there changes nothing. */
+emit(pushM64, (i, g) => {
+  const a = g.v('a'), lo = g.v('lo'), hi = g.v('hi');
+  return `const ${a} = ${g.addr(i)};\n${g.load64(lo, hi, a)}${pushSource(g, lo, hi)}`;
 });
 emit(popR64, (i, g) => {
   const sp = g.v('sp'), lo = g.v('lo'), hi = g.v('hi');
