@@ -6,7 +6,8 @@ import type { Core } from '../core.js';
 import { K_MEM, type Exec, type Insn } from '../insn.js';
 import { def, codes } from '../registry.js';
 import { ZF } from '../context.js';
-import { setSome } from '../flags.js';
+import { KF_SUB, fop, setSome } from '../flags.js';
+import { emit, type Gen } from '../emit.js';
 import { align16, rchk, wchk } from '../access.js';
 import { readMem, readReg, regIndex, size0, sizeIndex, writeMem, writeReg } from './operands.js';
 import { ADD, CMP, alu, alu64 } from './alu.js';
@@ -66,6 +67,28 @@ function buildRmReg(fn: Exec) {
     return fn;
   };
 }
+// ---- compiled-tier emitters: a 32-bit word in memory (musl's locks: a_cas, a_swap) ----
+
+/** body runs when the word at the instruction's address is plain RAM outside code (as the handler would find it); else the handler. */
+function word32(g: Gen, i: Insn, a: string, body: string): string {
+  g.stored = true;
+  return `const ${a} = ${g.addr(i)};\n` +
+    `if (${a} >= 4096 && ${a} + 4 <= size && (cp[${a} >>> 12] | cp[(${a} + 3) >>> 12]) === 0) {\n  ${body}} else { c.k = ${g.k}; ${g.handler()} }\n`;
+}
+/** cmpxchg: the flags of cmp eax, [m]; equal: [m] = src, else eax = [m]. */
+emit(cmpxchg, (i, g) => {
+  if (i.k0 !== K_MEM || i.x !== 4) return null;
+  const a = g.v('a'), x = g.v('x'), acc = g.v('acc');
+  const flags = g.flagsDead ? '' : ` c.fop = ${fop(KF_SUB, 2)}; c.fa = ${acc}; c.fb = ${x}; c.fr = (${acc} - ${x}) | 0;`;
+  return word32(g, i, a, `const ${x} = dv.getInt32(${a}, true), ${acc} = r[0];${flags}\n` +
+    `  if (${acc} === ${x}) dv.setInt32(${a}, r[${i.b}], true); else { r[0] = ${x}; r[1] = 0; }\n`);
+});
+emit(xchg, (i, g) => {
+  if (i.k0 !== K_MEM || i.x !== 4) return null;
+  const a = g.v('a'), x = g.v('x');
+  return word32(g, i, a, `const ${x} = dv.getInt32(${a}, true); dv.setInt32(${a}, r[${i.b}], true); r[${i.b}] = ${x}; r[${i.b + 1}] = 0;\n`);
+});
+
 def(codes('Xchg_rm8_r8', 'Xchg_rm16_r16', 'Xchg_rm32_r32', 'Xchg_rm64_r64', 'Xchg_r16_AX', 'Xchg_r32_EAX', 'Xchg_r64_RAX'),
   buildRmReg(xchg));
 def(codes('Xadd_rm8_r8', 'Xadd_rm16_r16', 'Xadd_rm32_r32', 'Xadd_rm64_r64'), buildRmReg(xadd));
