@@ -51,6 +51,19 @@ const F_CLOCK = 4;
 /** status 'error': an ENOSYS result counts as an unknown call. */
 const F_ERROR = 8;
 
+/** A new call of nr: what the task's previous call left behind goes (restart_syscall, 219, keeps the restart function it runs). */
+function newCall(t: Task, nr: number): void {
+  t.callState = undefined;
+  t.origRax = nr < SLED_LENGTH ? nr : -1;
+  if (nr !== 219) t.restartFn = null;
+  t.callStart = -1;
+}
+
+/** clock_gettime's clock id names a CPU-time clock (process or thread, or a pid/tid-based one). */
+function cpuClock(id: number): boolean {
+  return id === 2 || id === 3 || (id | 0) < 0;
+}
+
 export class Dispatcher {
   /** Per syscall number: F_* bits. */
   private readonly flags: Uint8Array;
@@ -146,11 +159,8 @@ export class Dispatcher {
     const n = this.argc[nr];
     const a0 = n > 0 ? c.getReg(RDI) : 0, a1 = n > 1 ? c.getReg(RSI) : 0, a2 = n > 2 ? c.getReg(RDX) : 0;
     const a3 = n > 3 ? c.getReg(R10) : 0, a4 = n > 4 ? c.getReg(R8) : 0, a5 = n > 5 ? c.getReg(R9) : 0;
-    t.callState = undefined;
-    t.origRax = nr < SLED_LENGTH ? nr : -1;
-    if (nr !== 219) t.restartFn = null;
-    t.callStart = -1;
-    if ((this.flags[nr] & F_CLOCK) !== 0 && (a0 === 2 || a0 === 3 || (a0 | 0) < 0)) this.k.sched.accountTimes(t);
+    newCall(t, nr);
+    if ((this.flags[nr] & F_CLOCK) !== 0 && cpuClock(a0)) this.k.sched.accountTimes(t);
     const result = this.invoke(t, nr, handler, a0, a1, a2, a3, a4, a5);
     if (result >= -0x8000_0000 && result <= 0x7fff_ffff && result !== BLOCK && result !== KEEP_REGS &&
       t.state !== TaskState.Dead && !t.killable && !t.sleepsOnSomething && !(result === -ENOSYS && (this.flags[nr] & F_ERROR) !== 0)) {
@@ -199,13 +209,10 @@ export class Dispatcher {
     const n = known ? this.argc[nr] : 6;
     const a0 = n > 0 ? r.getReg(RDI) : 0, a1 = n > 1 ? r.getReg(RSI) : 0, a2 = n > 2 ? r.getReg(RDX) : 0;
     const a3 = n > 3 ? r.getReg(R10) : 0, a4 = n > 4 ? r.getReg(R8) : 0, a5 = n > 5 ? r.getReg(R9) : 0;
-    t.callState = undefined;
-    t.origRax = nr < SLED_LENGTH ? nr : -1;
-    if (nr !== 219) t.restartFn = null;
-    t.callStart = -1;
+    newCall(t, nr);
     const def = known ? this.table[nr] : undefined;
     if (known) {
-      if ((this.flags[nr] & F_READS_CPU_TIME) !== 0 || ((this.flags[nr] & F_CLOCK) !== 0 && (a0 === 2 || a0 === 3 || (a0 | 0) < 0))) this.k.sched.accountTimes(t);
+      if ((this.flags[nr] & F_READS_CPU_TIME) !== 0 || ((this.flags[nr] & F_CLOCK) !== 0 && cpuClock(a0))) this.k.sched.accountTimes(t);
     }
     if (this.k.strace !== null) {
       t.call = { nr, args: [a0, a1, a2, a3, a4, a5] };
