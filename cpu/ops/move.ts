@@ -303,10 +303,15 @@ emit(lea32, (i, g) => {
   if (i.mx >= 0) parts.push(i.ms === 1 ? `r[${i.mx}]` : `Math.imul(r[${i.mx}], ${i.ms})`);
   return `r[${i.a}] = (${parts.join(' + ')}) | 0; r[${i.a + 1}] = 0;\n`;
 });
-/** lea64 exactly, branch-free: the low sum stays below 2^36 (exact), its carry goes into the high half. */
+/**
+ * lea64 exactly: the low sum stays below 2^36 (exact), its carry goes into
+ * the high half. Base + displacement alone (the common `lea d(%rsp)`) has a
+ * carry of -1, 0 or 1, found by comparison rather than a division.
+ */
 emit(lea64, (i, g) => {
   const l = g.v('l'), h = g.v('h');
-  const lo = [g.disp(i)], hi = [`Math.floor(${l} / 4294967296)`];
+  const carry = i.mx < 0 ? `(${l} < 0 ? -1 : ${l} >= 4294967296 ? 1 : 0)` : `Math.floor(${l} / 4294967296)`;
+  const lo = [g.disp(i)], hi = [carry];
   if (i.mb >= 0) { lo.push(`(r[${i.mb}] >>> 0)`); hi.push(`r[${i.mb + 1}]`); }
   if (i.mx >= 0) { lo.push(`(r[${i.mx}] >>> 0) * ${i.ms}`); hi.push(`r[${i.mx + 1}] * ${i.ms}`); }
   return `const ${l} = ${lo.join(' + ')}, ${h} = (${hi.join(' + ')}) | 0;\nr[${i.a}] = ${l} | 0; r[${i.a + 1}] = ${h};\n`;

@@ -54,7 +54,7 @@ export class Asm {
             if (codeName.includes('imm64')) { kinds.push('U64'); args.push(BigInt.asUintN(64, BigInt(op))); } else { kinds.push('I32'); args.push(op); }
           } else if (op.kind === 'mem') {
             kinds.push('Mem');
-            const dispSize = op.disp === 0 ? 0 : op.disp >= -128 && op.disp < 128 ? 1 : 4;
+            const dispSize = op.disp === 0 ? 0 : op.disp >= -128 && op.disp < 128 ? 1 : 8;
             args.push(new MemoryOperand(op.base ? reg(op.base) : Register.None, op.index ? reg(op.index) : Register.None,
               op.scale, BigInt(op.disp), op.base || op.index ? dispSize : 4, false, op.seg ? reg(op.seg) : Register.None));
           } else {
