@@ -14,7 +14,7 @@ import { addTemplate, relocatedBlock } from './templates.js';
 import { MAX_MEMBERS, MAX_TRACE_INSNS, installTrace, traceable } from './trace.js';
 import { F_EAGER, rflags } from './flags.js';
 import { ExitReason, SIGSEGV } from './exit.js';
-import type { CpuContext } from './context.js';
+import { RSP, type CpuContext } from './context.js';
 import type { GuestMemory } from './memory.js';
 import { GATE_ADDRESS, PAGE_SIZE } from '../trampoline/layout.js';
 import { fxrstor, fxsave } from './fxsave.js';
@@ -344,12 +344,12 @@ export class Cpu {
    */
   private pushGateReturn(ctx: CpuContext): void {
     const dv = this.mem.dv;
-    const sp = (ctx.gpr[2 * 4] >>> 0) - 8;
+    const sp = (ctx.gpr[2 * RSP] >>> 0) - 8;
     ctx.gateSavedLo = dv.getInt32(sp, true);
     ctx.gateSavedHi = dv.getInt32(sp + 4, true);
     dv.setInt32(sp, ctx.gateRet | 0, true);
     dv.setInt32(sp + 4, 0, true);
-    ctx.gpr[2 * 4] = sp | 0;
+    ctx.gpr[2 * RSP] = sp | 0;
     ctx.gateRet = 0;
   }
 

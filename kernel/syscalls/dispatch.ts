@@ -143,7 +143,7 @@ export class Dispatcher {
     g[2 * R11 + 1] = 0;
     // The direct path: the common call in this one function (V8 inlines none
     // of enter -> run -> finish here, and each call costs as much as getpid's
-    // handler). Not for a traced call, one that reads CPU times, an unknown
+    // handler). Not for a call under --strace, one that reads CPU times, an unknown
     // number, another register file, or the one call in ~128 that is timed.
     const nr = g[2 * RAX] >>> 0;
     if (g[2 * RAX + 1] !== 0 || nr >= this.handlers.length || t.regs !== c || this.k.strace !== null ||

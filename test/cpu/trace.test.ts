@@ -45,6 +45,18 @@ function start(bytes: Uint8Array, tier: Tier, regs: Record<number, number>, all 
 }
 
 /**
+ * A loop through the gate: head (eax = 39, ebx -= 1, call rax: the
+ * trampoline), after (rsi += the answer, on to the tail), the tail. `after`
+ * is its address: the call's return address.
+ */
+function gateLoop(): { bytes: Uint8Array; after: number } {
+  const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Sub_rm32_imm8', 'ebx', 1).i('Call_rm64', 'rax');
+  const rest = new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+  const after = CODE_BASE + head.assemble(CODE_BASE).length;
+  return { bytes: image([[CODE_BASE, head], [after, rest], [TAIL, tail()]]), after };
+}
+
+/**
  * What a gate does with the call that brought it (Cpu.gate): the return
  * address from ctx.gateRet (a trace's call, nothing pushed) or popped from
  * the stack, the red-zone bytes under it put back.
@@ -203,11 +215,7 @@ describe('traces', () => {
   });
 
   it('a trace goes on through the kernel\'s gate: the gate sees what it would see from the run loop', () => {
-    // head: eax = 39; call rax (the trampoline). After: add the answer to rsi; the tail.
-    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Sub_rm32_imm8', 'ebx', 1).i('Call_rm64', 'rax');
-    const after = new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
-    const headBytes = head.assemble(CODE_BASE);
-    const bytes = image([[CODE_BASE, head], [CODE_BASE + headBytes.length, after], [TAIL, tail()]]);
+    const { bytes, after } = gateLoop();
     const seen: number[][] = [[], [], []];
     const ends: End[] = [];
     (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
@@ -230,7 +238,7 @@ describe('traces', () => {
       expect(r).to.equal(ExitReason.Fault);
       ends.push(runToEnd(mc, 0));
       if (tier !== 'interp') {
-        const src = loopTrace(mc, [CODE_BASE, CODE_BASE + headBytes.length, TAIL])?.[1];
+        const src = loopTrace(mc, [CODE_BASE, after, TAIL])?.[1];
         expect(src, tier).to.include('c.sys(');
         // The call hands the gate its return address: nothing pushed, nothing to restore.
         expect(src, tier).to.include('c.ctx.gateRet = ').and.not.include('gateSavedLo');
@@ -247,10 +255,7 @@ describe('traces', () => {
   it('a gate that defers a traced call finds the call\'s push on the stack, as after the interpreter\'s call', () => {
     // The loop of the gate test; from round 2000 on the gate defers the call (as a kernel without a current task does)
     // and a scheduler pops it before the next run. Red-zone bytes sit below the stack top.
-    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Sub_rm32_imm8', 'ebx', 1).i('Call_rm64', 'rax');
-    const after = new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
-    const headBytes = head.assemble(CODE_BASE);
-    const bytes = image([[CODE_BASE, head], [CODE_BASE + headBytes.length, after], [TAIL, tail()]]);
+    const { bytes, after } = gateLoop();
     const ends: End[] = [];
     const deferred: number[][] = [[], [], []];
     (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
@@ -277,7 +282,7 @@ describe('traces', () => {
       expect(mc.mem.readU32(STACK_TOP - 8)).to.equal(0x1234_5678);
     });
     expect(deferred[0]).to.have.length(5 * 1001);
-    expect(deferred[0].slice(0, 5)).to.deep.equal([STACK_TOP - 8, CODE_BASE + headBytes.length, 0x1234_5678, 0x9abc_def0 | 0, 0]);
+    expect(deferred[0].slice(0, 5)).to.deep.equal([STACK_TOP - 8, after, 0x1234_5678, 0x9abc_def0 | 0, 0]);
     expect(deferred[1]).to.deep.equal(deferred[0]);
     expect(deferred[2]).to.deep.equal(deferred[0]);
     expect(ends[1]).to.deep.equal(ends[0]);
