@@ -20,6 +20,7 @@
  */
 import { flagsLiveIn, type Block, type BlockExec } from './block.js';
 import { Gen, HELPER_NAMES, STOP_MARK, emitterFor } from './emit.js';
+import { stackWindow, windowCheck } from './stack-window.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF, setSome } from './flags.js';
@@ -178,6 +179,10 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
   // Skipped ranges still open (their end indices, innermost last).
   const open: number[] = [];
   let body = '';
+  // Hot code (registers in locals) tests the run's stack accesses once (stack-window.ts).
+  const win = g.regs !== null ? stackWindow(ins, skipTo) : null;
+  const winName = `sw_${off}`;
+  if (win !== null && g.regs !== null) body += g.regs.instr(windowCheck(win, winName), null);
   for (let j = 0; j < n; j++) {
     const i = ins[j];
     const k = off + j;
@@ -194,6 +199,7 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
     g.stored = false;
     g.called = false;
     g.fused = false;
+    g.win = win !== null && win.covered[j] ? winName : '';
     const inl = inlined.get(j) ?? null;
     g.inline = inl !== null && g.regs !== null ? INLINE_MARK : inl;
     const before = g.flags;
@@ -219,6 +225,7 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
     if (skipTo[j] > 0) open.push(skipTo[j]);
     if (g.stored && !marked) body += stop;
   }
+  g.win = '';
   return body;
 }
 

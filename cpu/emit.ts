@@ -16,7 +16,7 @@
  */
 import type { Exec, Insn } from './insn.js';
 import { SEG_FS, SEG_GS } from './insn.js';
-import { type RegCache, syncedCall } from './regcache.js';
+import { type RegCache, narrowCall, syncedCall } from './regcache.js';
 
 export type Emitter = (i: Insn, g: Gen) => string | null;
 
@@ -28,6 +28,24 @@ export function emit(fn: Exec, e: Emitter): void {
 }
 export function emitterFor(fn: Exec): Emitter | undefined {
   return emitters.get(fn);
+}
+
+/**
+ * The stack slot an emitted push, pop, call or ret reads or writes, relative
+ * to rsp before it, and how it moves rsp (stack-window.ts); null: this form
+ * moves rsp otherwise (pop rsp).
+ */
+export interface StackEffect { at: number; delta: number }
+const stackEffects = new Map<Exec, (i: Insn) => StackEffect | null>();
+
+/** Declares the implicit stack access of a handler's emitted form. */
+export function stackEffect(fn: Exec, e: (i: Insn) => StackEffect | null): void {
+  stackEffects.set(fn, e);
+}
+/** The instruction's implicit stack access when its handler declared one; undefined when it did not. */
+export function stackEffectOf(i: Insn): StackEffect | null | undefined {
+  const e = stackEffects.get(i.fn);
+  return e === undefined ? undefined : e(i);
 }
 
 /** The flag-setting operation a previous instruction of the block left in locals (for jcc fusion). */
@@ -77,6 +95,12 @@ export class Gen {
   inline: string | null = null;
   /** True when no later reader can see the flags this instruction writes (skip lazy-flag stores). */
   flagsDead = false;
+  /**
+   * The local that holds whether the stack window of the run holds (stack-window.ts),
+   * when every access of this instruction lies in it; '' otherwise. Access checks
+   * start with `win || ...`.
+   */
+  win = '';
   /** Set by store emitters: the block must check c.stop after this instruction. */
   stored = false;
   /** Set when the instruction's code calls its handler (which may store anywhere). */
@@ -121,6 +145,29 @@ export class Gen {
     const i = this.v('ins');
     const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
     return this.regs === null ? call : syncedCall(call);
+  }
+
+  /**
+   * handler() for a handler that reads only the register halves `before`
+   * and writes only `after`, and changes nothing before it faults: in hot
+   * code only those halves are written back and reloaded around the call.
+   */
+  narrowHandler(before: number[], after: number[]): string {
+    if (this.bail) return this.handler();
+    this.called = true;
+    const i = this.v('ins');
+    const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
+    return this.regs === null ? call : narrowCall(call, before, after);
+  }
+
+  /** The halves of the registers i's memory operand names (base, index). */
+  addrHalves(i: Insn): number[] {
+    const out: number[] = [];
+    if (!i.ripRel) {
+      if (i.mb >= 0) out.push(i.mb, i.mb + 1);
+      if (i.mx >= 0) out.push(i.mx, i.mx + 1);
+    }
+    return out;
   }
 
   /**
@@ -199,16 +246,27 @@ export class Gen {
     return e;
   }
 
+  /** Condition: n bytes at a are in RAM above page 0 (true at once inside a holding stack window). */
+  inRam(a: string, n: number): string {
+    const t = `${a} >= 4096 && ${a} + ${n} <= size`;
+    return this.win === '' ? t : `${this.win} || ${t}`;
+  }
+  /** Condition: as inRam, and off pages holding decoded code (a store's fast path). */
+  writable(a: string, n: number): string {
+    const t = `${a} >= 4096 && ${a} + ${n} <= size && (cp[${a} >>> 12] | cp[(${a} + ${n - 1}) >>> 12]) === 0`;
+    return this.win === '' ? t : `${this.win} || ${t}`;
+  }
+
   /** Statements: `const <dst> = <n-byte load at a>` (signed for 4, unsigned for 1 and 2). */
   load(dst: string, a: string, n: 1 | 2 | 4): string {
     const fast = n === 1 ? `u8[${a}]` : n === 2 ? `dv.getUint16(${a}, true)` : `dv.getInt32(${a}, true)`;
     const slow = n === 1 ? 'ld8' : n === 2 ? 'ld16' : 'ld32';
-    return `const ${dst} = ${a} >= 4096 && ${a} + ${n} <= size ? ${fast} : (c.k = ${this.k}, ${slow}(c, ${a}));\n`;
+    return `const ${dst} = ${this.inRam(a, n)} ? ${fast} : (c.k = ${this.k}, ${slow}(c, ${a}));\n`;
   }
   /** Statements declaring `<lo>` and `<hi>` from a 64-bit load at a. */
   load64(lo: string, hi: string, a: string): string {
     return `let ${lo}, ${hi};\n` +
-      `if (${a} >= 4096 && ${a} + 8 <= size) { ${lo} = dv.getInt32(${a}, true); ${hi} = dv.getInt32(${a} + 4, true); }\n` +
+      `if (${this.inRam(a, 8)}) { ${lo} = dv.getInt32(${a}, true); ${hi} = dv.getInt32(${a} + 4, true); }\n` +
       `else { c.k = ${this.k}; ${lo} = ld64(c, ${a}); ${hi} = c.hi; }\n`;
   }
   /**
@@ -216,7 +274,7 @@ export class Gen {
    * locals <dst>_0..<dst>_3; anything unusual (misaligned, out of range) runs the handler instead.
    */
   load128(dst: string, a: string, aligned: boolean): string {
-    const ok = `${a} >= 4096 && ${a} + 16 <= size${aligned ? ` && (${a} & 15) === 0` : ''}`;
+    const ok = aligned ? `(${this.inRam(a, 16)}) && (${a} & 15) === 0` : this.inRam(a, 16);
     return `let ${dst}_0, ${dst}_1, ${dst}_2, ${dst}_3;\n` +
       `if (${ok}) { ${dst}_0 = dv.getInt32(${a}, true); ${dst}_1 = dv.getInt32(${a} + 4, true); ${dst}_2 = dv.getInt32(${a} + 8, true); ${dst}_3 = dv.getInt32(${a} + 12, true); }\n` +
       `else { c.k = ${this.k}; ${this.handler()} }\n`;
@@ -228,7 +286,7 @@ export class Gen {
     const fast = n === 1 ? `u8[${a}] = ${v};` : n === 2 ? `dv.setUint16(${a}, ${v}, true);` : n === 4 ? `dv.setInt32(${a}, ${v}, true);`
       : `dv.setInt32(${a}, ${v}, true); dv.setInt32(${a} + 4, ${hi}, true);`;
     const slow = n === 1 ? `st8(c, ${a}, ${v})` : n === 2 ? `st16(c, ${a}, ${v})` : n === 4 ? `st32(c, ${a}, ${v})` : `st64(c, ${a}, ${v}, ${hi})`;
-    return `if (${a} >= 4096 && ${a} + ${n} <= size && (cp[${a} >>> 12] | cp[(${a} + ${n - 1}) >>> 12]) === 0) { ${fast} }\n` +
+    return `if (${this.writable(a, n)}) { ${fast} }\n` +
       `else { c.k = ${this.k}; ${slow}; ${STOP_MARK}}\n`;
   }
 

@@ -25,6 +25,8 @@ const SYNC_IN = '\u0001I\u0001';
 const WRITE_BACK = '\u0001W\u0001';
 const RELOAD = '\u0001L\u0001';
 const INLINE = '\u0001X\u0001';
+/** Around a narrowly synchronised call: `\u0001N<halves>\u0001` before it, `\u0001M<halves>\u0001` after. */
+const NARROW = /\u0001([NM])([\d,]*)\u0001/g;
 
 /** The placeholder an emitter embeds for a jcc's inlined target (compile.ts substitutes the code). */
 export const INLINE_MARK = INLINE;
@@ -32,6 +34,18 @@ export const INLINE_MARK = INLINE;
 /** A handler call, bracketed so the pass can synchronise the register file around it. */
 export function syncedCall(call: string): string {
   return `${SYNC_OUT}${call}${SYNC_IN}`;
+}
+
+/**
+ * A handler call that reads only the halves `before` of the register file
+ * and writes only `after` (rsp for a push, pop, call or ret): just those are
+ * written back and reloaded around it, not every local, which keeps a hot
+ * block's rare slow paths short. The handler must change nothing before it
+ * faults (the locals, written back by the `finally`, still hold the state
+ * before the instruction).
+ */
+export function narrowCall(call: string, before: number[], after: number[]): string {
+  return `\u0001N${before.join(',')}\u0001${call}\u0001M${after.join(',')}\u0001`;
 }
 
 const R_ACCESS = /(?<![\w$.])r\[(\d+)\]/g;
@@ -89,7 +103,7 @@ function rewrite(code: string): Rewritten {
   const bare = code.split(SYNC_OUT).map((s, x) => (x === 0 ? s : s.slice(s.indexOf(SYNC_IN) + SYNC_IN.length))).join('');
   if (!understood(bare)) {
     // Run it against the register file: write back before, reload after, no rewrite inside.
-    const plain = code.split(SYNC_OUT).join('').split(SYNC_IN).join('');
+    const plain = code.split(SYNC_OUT).join('').split(SYNC_IN).join('').replace(NARROW, '');
     return { out: `${WRITE_BACK}sy = 1;\n${plain}sy = 0; ${RELOAD}\n`, used: [], written: [], understood: false };
   }
   let out = code.replace(VIEW_READ, (_m, bits: string, n: string) => {
@@ -112,6 +126,14 @@ function rewrite(code: string): Rewritten {
   });
   out = out.replace(R_ACCESS, (_m, n: string) => { used.add(Number(n)); return `$${n}`; });
   out = out.split(SYNC_OUT).join(`${WRITE_BACK}sy = 1; `).split(SYNC_IN).join(` sy = 0; ${RELOAD}`);
+  out = out.replace(NARROW, (_m, kind: string, list: string) => {
+    const halves = list === '' ? [] : list.split(',').map(Number);
+    for (const n of halves) {
+      used.add(n);
+      if (kind === 'M') written.add(n);
+    }
+    return halves.map((n) => (kind === 'N' ? `r[${n}] = $${n}; ` : ` $${n} = r[${n}];`)).join('');
+  });
   return { out, used: [...used], written: [...written], understood: true };
 }
 

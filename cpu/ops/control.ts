@@ -15,7 +15,7 @@ import { canonical, gpFault, ld64 } from '../access.js';
 import { PAGE_SIZE } from '../../trampoline/layout.js';
 import { push64, rspValue } from './stack.js';
 import { CC_NAMES } from './move.js';
-import { STOP_MARK, emit, type Gen } from '../emit.js';
+import { STOP_MARK, emit, stackEffect, type Gen } from '../emit.js';
 import { condSource } from './cond-source.js';
 
 const TWO32 = 4294967296;
@@ -158,42 +158,44 @@ emit(jcc, (i, g) => {
 emit(jmpR, (i, g) => {
   const t = g.v('t');
   return `const ${t} = (r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296;\n` +
-    `if (${t} >= 140737488355328 || ${t} < -140737488355328) { c.k = ${g.k}; ${g.handler()} }\nc.rip = ${t};\n`;
+    `if (${t} >= 140737488355328 || ${t} < -140737488355328) { c.k = ${g.k}; ${g.narrowHandler([i.a, i.a + 1], [])} }\nc.rip = ${t};\n`;
 });
 /**
  * Pushes the return address inline; bad stacks and code pages take the
  * handler. A call into page 0 (every zpoline system call) first keeps the
  * 8 red-zone bytes the return address overwrites, as saveRedZone does.
  */
-function callSource(i: Insn, g: Gen, target: string): string {
+function callSource(i: Insn, g: Gen, target: string, reads: number[]): string {
   const sp = g.v('sp'), t = g.v('t');
+  // The handler reads rsp and the target's registers, and writes rsp.
+  const slow = g.narrowHandler([8, 9, ...reads], [8, 9]);
   if (g.gateCall && g.k === g.n - 1) {
     // A trace's recorded system call: the gate gets the return address without the push it would pop
     // (same memory, same rsp); a stack that could not take the push, or another target, leaves the trace.
     return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
-      `if (${t} >= 0 && ${t} < ${PAGE_SIZE} && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+      `if (${t} >= 0 && ${t} < ${PAGE_SIZE} && (${g.writable(sp, 8)})) {\n` +
       `  c.ctx.gateRet = ${g.abs(i.next)}; c.rip = ${t};\n` +
-      `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+      `} else { c.k = ${g.k}; ${slow} }\n`;
   }
   return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
-    `if (${t} >= 0 && ${t} < 140737488355328 && ${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `if (${t} >= 0 && ${t} < 140737488355328 && (${g.writable(sp, 8)})) {\n` +
     `  if (${t} < ${PAGE_SIZE}) { c.ctx.gateSavedLo = dv.getInt32(${sp}, true); c.ctx.gateSavedHi = dv.getInt32(${sp} + 4, true); }\n` +
     `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
-    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+    `} else { c.k = ${g.k}; ${slow} }\n`;
 }
-emit(callRel, (i, g) => callSource(i, g, g.abs(i.target)));
+emit(callRel, (i, g) => callSource(i, g, g.abs(i.target), []));
 emit(callFollowed, (i, g) => {
   const sp = g.v('sp');
   g.stored = true;
-  const slow = g.handler();
+  const slow = g.narrowHandler([8, 9], [8, 9]);
   // The handler is the only path that can store to code, and it ends the instruction: c.stop is checked after it alone.
   g.called = false;
   return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
-    `if (${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `if (${g.writable(sp, 8)}) {\n` +
     `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
     `} else { c.k = ${g.k}; ${slow} ${STOP_MARK}}\n`;
 });
-emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`));
+emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`, [i.a, i.a + 1]));
 /**
  * The target of jmp/call through memory (a PLT's `jmp *GOT(%rip)`, a call
  * through a function pointer) read inline when it is a plain address below
@@ -209,16 +211,21 @@ function memTarget(i: Insn, g: Gen): { code: string; t: string } {
 }
 emit(jmpM, (i, g) => {
   const { code, t } = memTarget(i, g);
-  return `${code}if (${t} >= 0) c.rip = ${t}; else { c.k = ${g.k}; ${g.handler()} }\n`;
+  return `${code}if (${t} >= 0) c.rip = ${t}; else { c.k = ${g.k}; ${g.narrowHandler(g.addrHalves(i), [])} }\n`;
 });
 emit(callM, (i, g) => {
   const { code, t } = memTarget(i, g);
-  return code + callSource(i, g, t);
+  return code + callSource(i, g, t, g.addrHalves(i));
 });
 emit(ret, (i, g) => {
   const sp = g.v('sp');
   return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n` +
-    `if (${sp} >= 4096 && ${sp} + 8 <= size && dv.getInt32(${sp} + 4, true) === 0) {\n` +
+    `if ((${g.inRam(sp, 8)}) && dv.getInt32(${sp} + 4, true) === 0) {\n` +
     `  c.rip = dv.getInt32(${sp}, true) >>> 0; r[8] = (${sp} + ${8 + (i.imm & 0xffff)}) | 0; r[9] = 0;\n` +
-    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+    `} else { c.k = ${g.k}; ${g.narrowHandler([8, 9], [8, 9])} }\n`;
 });
+
+// Their stack slots, for the window check (stack-window.ts).
+const CALL = { at: -8, delta: -8 };
+for (const fn of [callRel, callFollowed, callR, callM]) stackEffect(fn, () => CALL);
+stackEffect(ret, (i) => ({ at: 0, delta: 8 + (i.imm & 0xffff) }));

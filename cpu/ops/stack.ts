@@ -10,7 +10,7 @@ import { RFLAGS_USER_MASK, RSP } from '../context.js';
 import { badAccess, ld16, ld64, rchk, wchk } from '../access.js';
 import { F_EAGER, rflags } from '../flags.js';
 import { readMem, regIndex, writeMem } from './operands.js';
-import { emit, type Gen } from '../emit.js';
+import { STOP_MARK, emit, stackEffect, type Gen } from '../emit.js';
 
 const TWO32 = 4294967296;
 const SP = 2 * RSP;
@@ -194,14 +194,18 @@ def(codes('Leavew'), () => leavew);
 
 // ---- compiled-tier emitters ----
 
-/** A push of the 64-bit value (lo, hi: JS expressions) inline; bad stacks and code pages take the handler. */
+/**
+ * A push of the 64-bit value (lo, hi: JS expressions) inline. The slow path
+ * (a bad stack faults in st64, a code page is written and dropped) is the
+ * same store through st64: push64's checks in the same order.
+ */
 function pushSource(g: Gen, lo: string, hi: string): string {
   const sp = g.v('sp');
   g.stored = true;
   return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
-    `if (${sp} >= 4096 && ${sp} + 8 <= size && (cp[${sp} >>> 12] | cp[(${sp} + 7) >>> 12]) === 0) {\n` +
+    `if (${g.writable(sp, 8)}) {\n` +
     `  dv.setInt32(${sp}, ${lo}, true); dv.setInt32(${sp} + 4, ${hi}, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
-    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+    `} else { c.k = ${g.k}; st64(c, ${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = 0; ${STOP_MARK}}\n`;
 }
 emit(pushR64, (i, g) => pushSource(g, `r[${i.a}]`, `r[${i.a + 1}]`));
 emit(pushI64, (i, g) => pushSource(g, `${i.imm | 0}`, `${i.immHi | 0}`));
@@ -210,10 +214,14 @@ emit(pushM64, (i, g) => {
   const a = g.v('a'), lo = g.v('lo'), hi = g.v('hi');
   return `const ${a} = ${g.addr(i)};\n${g.load64(lo, hi, a)}${pushSource(g, lo, hi)}`;
 });
+/** pop: a stack outside RAM faults in ld64 (pop64's check), before rsp or the register changes. */
 emit(popR64, (i, g) => {
   const sp = g.v('sp'), lo = g.v('lo'), hi = g.v('hi');
-  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n` +
-    `if (${sp} >= 4096 && ${sp} + 8 <= size) {\n` +
-    `  const ${lo} = dv.getInt32(${sp}, true), ${hi} = dv.getInt32(${sp} + 4, true); r[8] = (${sp} + 8) | 0; r[9] = 0; r[${i.a}] = ${lo}; r[${i.a + 1}] = ${hi};\n` +
-    `} else { c.k = ${g.k}; ${g.handler()} }\n`;
+  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n${g.load64(lo, hi, sp)}` +
+    `r[8] = (${sp} + 8) | 0; r[9] = 0; r[${i.a}] = ${lo}; r[${i.a + 1}] = ${hi};\n`;
 });
+
+// Their stack slots, for the window check (stack-window.ts).
+const PUSH = { at: -8, delta: -8 };
+for (const fn of [pushR64, pushI64, pushM64]) stackEffect(fn, () => PUSH);
+stackEffect(popR64, (i) => (i.a === SP ? null : { at: 0, delta: 8 }));

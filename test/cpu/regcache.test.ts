@@ -10,7 +10,7 @@ import { Block, interpret } from '../../cpu/block.js';
 import { BlockDecoder } from '../../cpu/decode.js';
 import { Core } from '../../cpu/core.js';
 import { compileBlock } from '../../cpu/compile.js';
-import { RegCache } from '../../cpu/regcache.js';
+import { RegCache, narrowCall } from '../../cpu/regcache.js';
 import { ExitReason, RAX, RBX, RCX, RDX, RDI, RSI, SIGSEGV } from '../../cpu/index.js';
 import type { CpuContext } from '../../cpu/index.js';
 
@@ -88,6 +88,18 @@ describe('registers kept in locals by compiled blocks', () => {
     for (const code of ['const y = (r[2] = 5, 7);\n', 'foo(r[2] = 3);\n', 'c.r8[n] = 3;\n', 'f(c.r);\n', 'r[2]++;\n', 'r[4] += 1;\n']) {
       expect(synced(rewrite(code)), code).to.equal(true);
     }
+  });
+
+  it('a narrow call writes back and reloads only the halves it names; the reloaded ones count as written', () => {
+    const rc = new RegCache();
+    const out = rc.instr(`r[2] = 1;\n${narrowCall('h();', [8, 9], [4])}\n`, null);
+    expect(out).to.equal('$2 = (1) | 0;\nr[8] = $8; r[9] = $9; h(); $4 = r[4];\n');
+    expect([...rc.used].sort((a, b) => a - b)).to.deep.equal([2, 4, 8, 9]);
+    // $4 may differ from r[4] when the block leaves: the finally writes it back; $8 and $9 only read.
+    expect([...rc.written].sort((a, b) => a - b)).to.deep.equal([2, 4]);
+    // Code the pass does not understand runs against the register file: the narrow markers go.
+    const plain = new RegCache().instr(`f(c.r);\n${narrowCall('h();', [8], [8])}`, null);
+    expect(plain).to.include('sy = 1;').and.include('h();').and.not.match(/\u0001[NM]/);
   });
 
   it('a loop body works on locals: the register file is touched only on entry and exit', () => {
