@@ -163,3 +163,18 @@ export class Runner {
     return ctx;
   }
 }
+
+/**
+ * One run of mc from `rip`: every register 0 but rsp (STACK_TOP) and those
+ * given, rflags 0x202, no fault recorded; returns why it stopped.
+ */
+export function runFrom(mc: Machine, rip: number, regs: Record<number, bigint>): { reason: ExitReason; ctx: CpuContext } {
+  const ctx = mc.ctx;
+  ctx.gpr.fill(0);
+  ctx.setReg(4, STACK_TOP);
+  for (const [n, v] of Object.entries(regs)) setR(ctx, Number(n), v);
+  ctx.setRflags(0x202);
+  ctx.rip = rip;
+  ctx.faultSignal = 0;
+  return { reason: mc.cpu.run(ctx, 100_000), ctx };
+}

@@ -11,7 +11,7 @@
  * inputs (compiled at the fourth run), then once with the bad ones.
  */
 import { expect } from 'chai';
-import { Asm, CODE_BASE, DATA, L, STACK_TOP, getR, m, program, setR } from './asm.js';
+import { Asm, CODE_BASE, DATA, L, STACK_TOP, getR, m, program, runFrom } from './asm.js';
 import type { Machine } from './asm.js';
 import { ExitReason, RAX, RBX, RCX, RDX, RSP, SIGILL, SIGSEGV, SI_KERNEL } from '../../cpu/index.js';
 import type { CpuContext, Tier } from '../../cpu/index.js';
@@ -31,16 +31,7 @@ function machineFor(body: Asm, tier: Tier, follow = true): Machine {
   return mc;
 }
 
-function start(mc: Machine, regs: Record<number, bigint>): { reason: ExitReason; ctx: CpuContext } {
-  const ctx = mc.ctx;
-  ctx.gpr.fill(0);
-  ctx.setReg(RSP, STACK_TOP);
-  for (const [n, v] of Object.entries(regs)) setR(ctx, Number(n), v);
-  ctx.setRflags(0x202);
-  ctx.rip = ENTRY;
-  ctx.faultSignal = 0;
-  return { reason: mc.cpu.run(ctx, 100_000), ctx };
-}
+const start = (mc: Machine, regs: Record<number, bigint>) => runFrom(mc, ENTRY, regs);
 
 /** Five good runs, each checked to end at a ud2, then the bad one. */
 function hotThenBad(mc: Machine, good: Record<number, bigint>, bad: Record<number, bigint>): CpuContext {

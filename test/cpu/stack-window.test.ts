@@ -5,7 +5,7 @@
  * page still drops that code.
  */
 import { expect } from 'chai';
-import { Asm, CODE_BASE, L, STACK_TOP, getR, m, program, setR } from './asm.js';
+import { Asm, CODE_BASE, L, STACK_TOP, getR, m, program, runFrom } from './asm.js';
 import { BlockDecoder } from '../../cpu/decode.js';
 import { Core } from '../../cpu/core.js';
 import { skipTargets } from '../../cpu/compile.js';
@@ -58,16 +58,7 @@ describe('stack window', () => {
   });
 });
 
-function start(mc: Machine, regs: Record<number, bigint>): { reason: ExitReason; ctx: CpuContext } {
-  const ctx = mc.ctx;
-  ctx.gpr.fill(0);
-  ctx.setReg(RSP, STACK_TOP);
-  for (const [n, v] of Object.entries(regs)) setR(ctx, Number(n), v);
-  ctx.setRflags(0x202);
-  ctx.rip = CODE_BASE;
-  ctx.faultSignal = 0;
-  return { reason: mc.cpu.run(ctx, 100_000), ctx };
-}
+const start = (mc: Machine, regs: Record<number, bigint>) => runFrom(mc, CODE_BASE, regs);
 
 /** Runs the program hot (five good runs ending at its ud2), then with `bad`. */
 function hotThenBad(a: Asm, good: Record<number, bigint>, bad: Record<number, bigint>): { mc: Machine; ctx: CpuContext } {
