@@ -141,10 +141,14 @@ export class Gen {
 
   /** The call of the instruction's handler, for an instruction without an emitter (or a slow path outside a trace). */
   call(): string {
+    const call = this.callText();
+    return this.regs === null ? call : syncedCall(call);
+  }
+
+  private callText(): string {
     this.called = true;
     const i = this.v('ins');
-    const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
-    return this.regs === null ? call : syncedCall(call);
+    return `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
   }
 
   /**
@@ -154,9 +158,7 @@ export class Gen {
    */
   narrowHandler(before: number[], after: number[]): string {
     if (this.bail) return this.handler();
-    this.called = true;
-    const i = this.v('ins');
-    const call = `{ const ${i} = b.all[${this.k}]; ${i}.fn(c, ${i}); }`;
+    const call = this.callText();
     return this.regs === null ? call : narrowCall(call, before, after);
   }
 
