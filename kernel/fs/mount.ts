@@ -116,6 +116,18 @@ export class MountTable {
    * from this map without building the place's key.
    */
   private readonly names = new Map<string, number>();
+  /** Bumped by every change of byPlace: what at() last answered holds while it is the same. */
+  private gen = 0;
+  /**
+   * at()'s last question and answer: a path walk through a mountpoint (every
+   * stat of /tmp/x) asks the same again, and the place's key is two
+   * template strings and a hash of the result.
+   */
+  private atMnt: Mount | null = null;
+  private atDir: Inode | null = null;
+  private atName = '';
+  private atGen = -1;
+  private atMount: Mount | undefined = undefined;
   private nextGroupId = 1;
   /** Filesystem options /proc/mounts shows after the mount flags (tmpfs size=, mode=). */
   readonly superOptions = new WeakMap<SuperBlock, string>();
@@ -126,6 +138,7 @@ export class MountTable {
 
   /** byPlace.set, keeping `names` (a key's name is what follows its last '/', placeKey). */
   private place(k: string, m: Mount): void {
+    this.gen++;
     if (!this.byPlace.has(k)) {
       const name = k.slice(k.lastIndexOf('/') + 1);
       this.names.set(name, (this.names.get(name) ?? 0) + 1);
@@ -136,6 +149,7 @@ export class MountTable {
   /** Deletes key k when it holds m, keeping `names`. */
   private unplace(k: string, m: Mount): void {
     if (this.byPlace.get(k) !== m) return;
+    this.gen++;
     this.byPlace.delete(k);
     const name = k.slice(k.lastIndexOf('/') + 1);
     const n = (this.names.get(name) ?? 1) - 1;
@@ -210,8 +224,11 @@ export class MountTable {
   /** The mount covering name in dir (as seen through mnt), the top of its stack, if any. */
   at(mnt: Mount, dir: Inode, name: string): Mount | undefined {
     if (!this.names.has(name)) return undefined;
+    if (this.atGen === this.gen && this.atMnt === mnt && this.atDir === dir && this.atName === name) return this.atMount;
     const m = this.byPlace.get(MountTable.key(mnt, placeKey(dir, name)));
-    return m === undefined ? undefined : this.top(m);
+    const top = m === undefined ? undefined : this.top(m);
+    this.atMnt = mnt; this.atDir = dir; this.atName = name; this.atGen = this.gen; this.atMount = top;
+    return top;
   }
 
   /** Names mounted in dir (for readdir of a directory whose mountpoints do not exist underneath). */

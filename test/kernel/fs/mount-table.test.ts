@@ -49,6 +49,26 @@ describe('kernel/fs mount table: bind mounts', () => {
   });
   afterEach(() => sb.cleanup());
 
+  it('a path walk crosses a mountpoint by its place: not at the same name in another directory or another mount of the same one', () => {
+    for (const d of ['a', 'a/x', 'b', 'b/x']) expect(t.sys('mkdir', t.str(`${H}/${d}`), 0o755)).to.equal(0);
+    expect(mount(t, `${H}/other`, `${H}/a/x`, null, MS.BIND)).to.equal(0);
+    // The same name twice in a row, in two directories (a walk remembers its last crossing).
+    for (let k = 0; k < 2; k++) {
+      expect(t.ls(`${H}/a/x`)).to.deep.equal(['.', '..', 'o']);
+      expect(t.ls(`${H}/b/x`)).to.deep.equal(['.', '..']);
+    }
+    // The same directory seen through two mounts: the mount on src/sub is not in the earlier bind of src.
+    expect(mount(t, `${H}/src`, `${H}/dst`, null, MS.BIND)).to.equal(0);
+    expect(mount(t, `${H}/other`, `${H}/src/sub`, null, MS.BIND)).to.equal(0);
+    for (let k = 0; k < 2; k++) {
+      expect(t.ls(`${H}/src/sub`)).to.deep.equal(['.', '..', 'o']);
+      expect(t.ls(`${H}/dst/sub`)).to.deep.equal(['.', '..', 'deep', 'file']);
+    }
+    // And what changes the table is seen at once.
+    expect(umount(t, `${H}/src/sub`)).to.equal(0);
+    expect(t.ls(`${H}/src/sub`)).to.deep.equal(['.', '..', 'deep', 'file']);
+  });
+
   it('binds a subdirectory: its content shows, .. leads back out of the mountpoint, getcwd and /proc/self/cwd name the mountpoint', () => {
     expect(mount(t, `${H}/src/sub`, `${H}/dst`, null, MS.BIND)).to.equal(0);
     expect(t.ls(`${H}/dst`)).to.deep.equal(['.', '..', 'deep', 'file']);
