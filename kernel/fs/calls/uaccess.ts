@@ -19,8 +19,24 @@ export function readPath(t: FsTask, ptr: number): string | number {
   if (ptr === 0) return -EFAULT;
   const len = t.mem.strlen(ptr, PATH_MAX);
   if (len < 0) return -ENAMETOOLONG;
-  return latin1(t.mem.u8.subarray(ptr, ptr + len));
+  const u8 = t.mem.u8;
+  // The same bytes as the last path: its string again (a program stats or opens one path over and over,
+  // and decoding a short string through Buffer costs more than comparing its bytes).
+  const last = lastPathBytes;
+  if (len === last.length) {
+    let j = 0;
+    while (j < len && u8[ptr + j] === last[j]) j++;
+    if (j === len) return lastPath;
+  }
+  const bytes = u8.subarray(ptr, ptr + len);
+  const path = latin1(bytes);
+  if (len <= LAST_PATH_MAX) { lastPathBytes = bytes.slice(); lastPath = path; }
+  return path;
 }
+/** readPath's last path, when short, as bytes and string. */
+const LAST_PATH_MAX = 256;
+let lastPathBytes = new Uint8Array(0);
+let lastPath = '';
 
 export function latin1(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1');

@@ -64,6 +64,23 @@ for (const where of ['/home/user', '/tmp'] as const) {
       expect(t.open('')).to.equal(E.ENOENT);
     });
 
+    it('reads each path from guest memory as it is now: the same buffer rewritten, same-length paths in turn', () => {
+      for (const n of ['pa', 'pb']) t.sys('close', t.open(p(n), O.CREAT | O.WRONLY, n === 'pa' ? 0o600 : 0o644));
+      const buf = t.str(p('pa'));
+      const mode = (): number => {
+        const st = t.alloc(256);
+        expect(t.sys('newfstatat', -100, buf, st, 0)).to.equal(0);
+        return t.mem.readU32(st + 24) & 0o7777;
+      };
+      expect(mode()).to.equal(0o600);
+      t.mem.writeU8(buf + p('pa').length - 1, 'b'.charCodeAt(0));
+      expect(mode()).to.equal(0o644);
+      t.mem.writeU8(buf + p('pa').length - 1, 'c'.charCodeAt(0));
+      expect(t.sys('newfstatat', -100, buf, t.alloc(256), 0)).to.equal(E.ENOENT);
+      expect(t.stat(p('pa'))).to.include({ mode: 0o100600 });
+      expect(t.stat(p('pb'))).to.include({ mode: 0o100644 });
+    });
+
     it('applies the umask to created files and directories', () => {
       expect(t.sys('umask', 0o027)).to.equal(0o022);
       t.open(p('m'), O.CREAT | O.WRONLY, 0o777);
