@@ -130,19 +130,25 @@ export const ppoll: FsHandler = (t, fds, nfds, tsp, sigmask, sigsetsize) => {
 };
 
 /**
- * One pass over select's fd sets; -EBADF for a set bit naming no open file.
- * Byte by byte, skipping bytes no set has a bit in: select-1000 over files
- * walks a thousand descriptors a call, so nothing here allocates per fd.
+ * Scratch for select's result sets (one call at a time: the kernel runs one
+ * handler at once and the sets are copied out before it returns) and the
+ * queues a call would sleep on: a call over files that are ready allocates
+ * nothing.
  */
-function scanSets(t: FsTask, n: number, sets: [number, number, number], out: [Uint8Array, Uint8Array, Uint8Array], queues: Set<WaitQueue>): number {
-  const bytes = Math.ceil(n / 64) * 8;
-  const rs = sets[0] === 0 ? null : t.mem.readBytes(sets[0], bytes);
-  const ws = sets[1] === 0 ? null : t.mem.readBytes(sets[1], bytes);
-  const es = sets[2] === 0 ? null : t.mem.readBytes(sets[2], bytes);
-  const [ro, wo, eo] = out;
+let outR = new Uint8Array(128), outW = new Uint8Array(128), outE = new Uint8Array(128);
+const scanQueues = new Set<WaitQueue>();
+
+/**
+ * One pass over select's fd sets (read straight from guest memory, which the
+ * caller checked) into outR/outW/outE; -EBADF for a set bit naming no open
+ * file. Byte by byte, skipping bytes no set has a bit in: select-1000 over
+ * files walks a thousand descriptors a call, so nothing here allocates per fd.
+ */
+function scanSets(t: FsTask, n: number, r: number, w: number, e: number, bytes: number): number {
+  const u8 = t.mem.u8;
   let count = 0;
   for (let byte = 0; byte < bytes; byte++) {
-    const rb = rs === null ? 0 : rs[byte], wb = ws === null ? 0 : ws[byte], eb = es === null ? 0 : es[byte];
+    const rb = r === 0 ? 0 : u8[r + byte], wb = w === 0 ? 0 : u8[w + byte], eb = e === 0 ? 0 : u8[e + byte];
     const any = rb | wb | eb;
     if (any === 0) continue;
     for (let b = 0; b < 8; b++) {
@@ -154,36 +160,66 @@ function scanSets(t: FsTask, n: number, sets: [number, number, number], out: [Ui
       if (f === null || (f.flags & O_PATH) !== 0) return -EBADF;
       const mask = fileMask(f);
       const q = f.ops.waitQueue?.(f);
-      if (q !== undefined) queues.add(q);
-      if ((rb & bit) !== 0 && (mask & POLLIN_SET) !== 0) { ro[byte] |= bit; count++; }
-      if ((wb & bit) !== 0 && (mask & POLLOUT_SET) !== 0) { wo[byte] |= bit; count++; }
-      if ((eb & bit) !== 0 && (mask & POLLEX_SET) !== 0) { eo[byte] |= bit; count++; }
+      if (q !== undefined) scanQueues.add(q);
+      if ((rb & bit) !== 0 && (mask & POLLIN_SET) !== 0) { outR[byte] |= bit; count++; }
+      if ((wb & bit) !== 0 && (mask & POLLOUT_SET) !== 0) { outW[byte] |= bit; count++; }
+      if ((eb & bit) !== 0 && (mask & POLLEX_SET) !== 0) { outE[byte] |= bit; count++; }
     }
   }
   return count;
 }
 
-function selectCommon(t: FsTask, key: string, nfdsv: number, r: number, w: number, e: number, timeoutNs: number | null, tp: number, usec: boolean): number {
+/** The key a retried select remembers its deadline by (built only when the task has one pending). */
+function selectKey(name: string, nfds: number, r: number, w: number, e: number, tp: number, sig: number): string {
+  return `${name}:${nfds}:${r}:${w}:${e}:${tp}:${sig}`;
+}
+
+/** The first `bytes` of a result set into the guest's set at p (checked writable by selectCommon). */
+function copyOut(t: FsTask, p: number, set: Uint8Array, bytes: number): void {
+  const u8 = t.mem.u8;
+  for (let k = 0; k < bytes; k++) u8[p + k] = set[k];
+  t.mem.notifyWrite(p, bytes);
+}
+
+/** select's result: the sets copied out, the time left written back. */
+function selectFinish(t: FsTask, result: number, deadline: number, r: number, w: number, e: number, bytes: number, tp: number, usec: boolean): number {
+  done(t);
+  if (result >= 0 && bytes > 0) {
+    if (r !== 0) copyOut(t, r, outR, bytes);
+    if (w !== 0) copyOut(t, w, outW, bytes);
+    if (e !== 0) copyOut(t, e, outE, bytes);
+  }
+  writeRemaining(t, tp, deadline, usec);
+  return result;
+}
+
+function selectCommon(t: FsTask, name: string, nfdsv: number, r: number, w: number, e: number, timeoutNs: number | null, tp: number, usec: boolean,
+  sig: number): number {
   const nfds = nfdsv | 0;
   if (nfds < 0) return -EINVAL;
   // Like core_sys_select, bits past the fd table's capacity (a multiple of 64) are ignored.
   const n = Math.min(nfds, Math.max(64, Math.ceil(t.files.size / 64) * 64));
   const bytes = Math.ceil(n / 64) * 8;
-  for (const p of [r, w, e]) if (p !== 0 && bytes > 0 && !t.mem.check(p, bytes, PERM_R | PERM_W)) return -EFAULT;
-  const out: [Uint8Array, Uint8Array, Uint8Array] = [new Uint8Array(bytes), new Uint8Array(bytes), new Uint8Array(bytes)];
-  const queues = new Set<WaitQueue>();
-  const count = scanSets(t, n, [r, w, e], out, queues);
-  if (count < 0) { done(t); return count; }
-  const finish = (result: number, deadline: number): number => {
-    done(t);
-    if (result >= 0) [r, w, e].forEach((p, k) => { if (p !== 0 && bytes > 0) t.mem.writeBytes(p, out[k]); });
-    writeRemaining(t, tp, deadline, usec);
-    return result;
-  };
-  if (count > 0 || timeoutNs === 0) return finish(count, peekDeadline(t, key, timeoutNs));
-  const deadline = deadlineFor(t, key, timeoutNs);
-  const res = waitOrGiveUp(t, queues, deadline, true);
-  return res === BLOCK ? BLOCK : finish(res, deadline);
+  if (bytes > 0) {
+    if (r !== 0 && !t.mem.check(r, bytes, PERM_R | PERM_W)) return -EFAULT;
+    if (w !== 0 && !t.mem.check(w, bytes, PERM_R | PERM_W)) return -EFAULT;
+    if (e !== 0 && !t.mem.check(e, bytes, PERM_R | PERM_W)) return -EFAULT;
+  }
+  if (outR.length < bytes) { outR = new Uint8Array(bytes); outW = new Uint8Array(bytes); outE = new Uint8Array(bytes); }
+  outR.fill(0, 0, bytes); outW.fill(0, 0, bytes); outE.fill(0, 0, bytes);
+  scanQueues.clear();
+  const count = scanSets(t, n, r, w, e, bytes);
+  if (count < 0) { scanQueues.clear(); done(t); return count; }
+  if (count > 0 || timeoutNs === 0) {
+    scanQueues.clear();
+    const deadline = pending.has(t) ? peekDeadline(t, selectKey(name, nfdsv, r, w, e, tp, sig), timeoutNs)
+      : timeoutNs === null ? Infinity : monotonicNs() + timeoutNs;
+    return selectFinish(t, count, deadline, r, w, e, bytes, tp, usec);
+  }
+  const deadline = deadlineFor(t, selectKey(name, nfdsv, r, w, e, tp, sig), timeoutNs);
+  const res = waitOrGiveUp(t, scanQueues, deadline, true);
+  scanQueues.clear();
+  return res === BLOCK ? BLOCK : selectFinish(t, res, deadline, r, w, e, bytes, tp, usec);
 }
 
 export const select: FsHandler = (t, nfds, r, w, e, tvp) => {
@@ -193,7 +229,7 @@ export const select: FsHandler = (t, nfds, r, w, e, tvp) => {
     if (sec < 0 || usec < 0 || usec >= 1e6) return -EINVAL;
     timeout = sec * 1e9 + usec * 1000;
   }
-  return selectCommon(t, `select:${nfds}:${r}:${w}:${e}:${tvp}`, nfds, r, w, e, timeout, tvp, true);
+  return selectCommon(t, 'select', nfds, r, w, e, timeout, tvp, true, 0);
 };
 
 /** pselect6(nfds, r, w, e, timespec*, { sigset_t *ss; size_t ss_len } *). */
@@ -204,5 +240,5 @@ export const pselect6: FsHandler = (t, nfds, r, w, e, tsp, sig) => {
     const m = tempMask(t, t.mem.readU64(sig), t.mem.readU64(sig + 8));
     if (m < 0) return m;
   }
-  return selectCommon(t, `pselect6:${nfds}:${r}:${w}:${e}:${tsp}:${sig}`, nfds, r, w, e, timeout, tsp, false);
+  return selectCommon(t, 'pselect6', nfds, r, w, e, timeout, tsp, false, sig);
 };

@@ -210,6 +210,38 @@ describe('kernel/fs pipes and polling', () => {
     expect(t.sys('pselect6', w + 1, 0, ws, 0, ts, sig)).to.equal(1);
     expect(t.masks.length).to.equal(1);
   });
+  it('a retried select keeps its first deadline, and reports the time left from it when a descriptor gets ready', () => {
+    const [r, w] = pipe();
+    const rs = t.alloc(8), tv = t.alloc(16);
+    const arm = (): void => { t.mem.writeU64(rs, 0); t.mem.writeU8(rs + (r >> 3), 1 << (r & 7)); };
+    arm();
+    t.mem.writeU64(tv, 5); t.mem.writeU64(tv + 8, 0);
+    t.resetWaits();
+    expect(t.sys('select', r + 1, rs, 0, 0, tv)).to.equal(BLOCK);
+    const first = t.deadline;
+    expect(first).to.be.lessThan(Infinity);
+    t.resetWaits();
+    arm();
+    expect(t.sys('select', r + 1, rs, 0, 0, tv)).to.equal(BLOCK);
+    expect(t.deadline).to.equal(first);
+    // 20 ms later the pipe is readable: the time left counts from the first attempt.
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* the deadline's clock moves on */ }
+    t.write(w, 'x');
+    arm();
+    expect(t.sys('select', r + 1, rs, 0, 0, tv)).to.equal(1);
+    expect(t.mem.readU8(rs + (r >> 3))).to.equal(1 << (r & 7));
+    const left = t.mem.readU64(tv) * 1e6 + t.mem.readU64(tv + 8);
+    expect(left).to.be.lessThan(5e6 - 15000).and.greaterThan(4e6);
+    // The call completed: the same arguments again start a new deadline.
+    t.readStr(r);
+    arm();
+    t.mem.writeU64(tv, 5); t.mem.writeU64(tv + 8, 0);
+    t.resetWaits();
+    expect(t.sys('select', r + 1, rs, 0, 0, tv)).to.equal(BLOCK);
+    expect(t.deadline).to.be.greaterThan(first);
+  });
+
   it('selects over descriptors past the first bytes and words, each set on its own', () => {
     // Pipe ends at high numbers (dup2): bits in several bytes and two 64-bit words, read, write and except sets.
     const [r0, w0] = pipe();
