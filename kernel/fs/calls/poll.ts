@@ -91,18 +91,25 @@ function scanPollfds(t: FsTask, fds: number, nfds: number, queues: Set<WaitQueue
   return count;
 }
 
-function pollCommon(t: FsTask, key: string, fds: number, nfdsv: number, timeoutNs: number | null, tsp: number, restartable: boolean): number {
+/**
+ * poll and ppoll. The key a retry remembers its deadline by is made of the
+ * arguments (`a`, `b`: the timeout and, for ppoll, the mask pointer), built
+ * only when the task has a deadline pending or is about to sleep.
+ */
+function pollCommon(t: FsTask, name: string, fds: number, nfdsv: number, a: number, b: number, timeoutNs: number | null, tsp: number,
+  restartable: boolean): number {
   const nfds = nfdsv >>> 0;
   if (nfds > t.files.limit) return -EINVAL;
   const queues = new Set<WaitQueue>();
   const count = scanPollfds(t, fds, nfds, queues);
   if (count > 0 || timeoutNs === 0) {
-    const dl = peekDeadline(t, key, timeoutNs);
+    const dl = pending.has(t) ? peekDeadline(t, `${name}:${fds}:${nfdsv}:${a}:${b}`, timeoutNs)
+      : timeoutNs === null ? Infinity : monotonicNs() + timeoutNs;
     done(t);
     writeRemaining(t, tsp, dl, false);
     return count;
   }
-  const deadline = deadlineFor(t, key, timeoutNs);
+  const deadline = deadlineFor(t, `${name}:${fds}:${nfdsv}:${a}:${b}`, timeoutNs);
   const r = waitOrGiveUp(t, queues, deadline, restartable);
   if (r !== BLOCK) { done(t); writeRemaining(t, tsp, deadline, false); }
   return r;
@@ -110,7 +117,7 @@ function pollCommon(t: FsTask, key: string, fds: number, nfdsv: number, timeoutN
 
 export const poll: FsHandler = (t, fds, nfds, timeout) => {
   const ms = timeout | 0;
-  return pollCommon(t, `poll:${fds}:${nfds}:${ms}`, fds, nfds, ms < 0 ? null : ms * 1e6, 0, ms < 0);
+  return pollCommon(t, 'poll', fds, nfds, ms, 0, ms < 0 ? null : ms * 1e6, 0, ms < 0);
 };
 
 /** Installs the temporary mask of ppoll/pselect6 (sigsetsize must be 8). */
@@ -126,7 +133,7 @@ export const ppoll: FsHandler = (t, fds, nfds, tsp, sigmask, sigsetsize) => {
   if (timeout === -1) return -EINVAL;
   const m = tempMask(t, sigmask, sigsetsize);
   if (m < 0) return m;
-  return pollCommon(t, `ppoll:${fds}:${nfds}:${tsp}:${sigmask}`, fds, nfds, timeout, tsp, true);
+  return pollCommon(t, 'ppoll', fds, nfds, tsp, sigmask, timeout, tsp, true);
 };
 
 /**

@@ -181,6 +181,21 @@ describe('kernel/fs pipes and polling', () => {
     expect(t.sys('ppoll', pfd, 1, ts, 0, 8)).to.equal(E.EINVAL);
   });
 
+  it('a retried ppoll writes back the time left from its first attempt', () => {
+    const [r, w] = pipe();
+    const pfd = t.alloc(8), ts = t.alloc(16);
+    t.mem.writeU32(pfd, r); t.mem.writeU16(pfd + 4, 1);
+    t.mem.writeU64(ts, 5); t.mem.writeU64(ts + 8, 0);
+    t.resetWaits();
+    expect(t.sys('ppoll', pfd, 1, ts, 0, 8)).to.equal(BLOCK);
+    const until = performance.now() + 20;
+    while (performance.now() < until) { /* the deadline's clock moves on */ }
+    t.write(w, 'x');
+    expect(t.sys('ppoll', pfd, 1, ts, 0, 8)).to.equal(1);
+    const left = t.mem.readU64(ts) * 1e9 + t.mem.readU64(ts + 8);
+    expect(left).to.be.lessThan(5e9 - 15e6).and.greaterThan(4e9);
+  });
+
   it('selects and pselects with fd sets', () => {
     const [r, w] = pipe();
     const rs = t.alloc(8), ws = t.alloc(8), tv = t.alloc(16);
