@@ -15,7 +15,6 @@ export const PERM_X = 4;
 export const PERM_RWX = PERM_R | PERM_W | PERM_X;
 export const PAGE_SHIFT = 12;
 
-/** Thrown by the checked helpers; the kernel maps it to EFAULT. */
 /**
  * A 64-bit value given as a double (negative values two's complement) at
  * dv[at], little-endian, with no check: for writers that checked the whole
@@ -26,6 +25,7 @@ export function storeU64(dv: DataView, at: number, v: number): void {
   dv.setUint32(at + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
 }
 
+/** Thrown by the checked helpers; the kernel maps it to EFAULT. */
 export class MemoryFault extends Error {
   constructor(readonly address: number, readonly write: boolean) {
     super(`guest memory fault at 0x${address.toString(16)} (${write ? 'write' : 'read'})`);
