@@ -98,6 +98,14 @@ export class CpuContext {
    * consumes it.
    */
   gateRet = DOUBLE_ZERO;
+  /**
+   * Bumped whenever general registers other than rax, rcx and r11 are
+   * replaced from outside the CPU (copyFrom, setReg, replacedGprs: exec,
+   * sigreturn, the trap path's copy-back). A trace keeps the others in its
+   * own locals across a gate call (Cpu.gate), which is right only when this
+   * did not move during the call.
+   */
+  gprReplaced = 0;
 
   getRflags(): number { return this.rflags; }
   /** Sets the user-changeable flags; bit 1 and IF always read as set. */
@@ -109,6 +117,7 @@ export class CpuContext {
   getRegU(i: number): number { return (this.gpr[2 * i] >>> 0) + (this.gpr[2 * i + 1] >>> 0) * 0x1_0000_0000; }
   /** Sets register i from a double (negative values give two's complement). */
   setReg(i: number, v: number): void {
+    if (i !== 0 && i !== 1 && i !== 11) this.gprReplaced++;
     this.gpr[2 * i] = v % 0x1_0000_0000 | 0;
     this.gpr[2 * i + 1] = Math.floor(v / 0x1_0000_0000) | 0;
   }
@@ -117,6 +126,7 @@ export class CpuContext {
 
   /** Copies every architectural register from another context (clone, vfork, signal frames). */
   copyFrom(o: CpuContext): void {
+    this.gprReplaced++;
     this.gpr.set(o.gpr);
     this.rip = o.rip;
     this.setRflagsRaw(o.getRflags());
@@ -128,6 +138,9 @@ export class CpuContext {
     this.fpControl = o.fpControl; this.fpStatus = o.fpStatus;
     this.fpx.set(o.fpx); this.fpxShadow.set(o.fpxShadow);
   }
+
+  /** Code that writes gpr directly with new contents for the whole file (a sigreturn) says so here. */
+  replacedGprs(): void { this.gprReplaced++; }
 
   /** Sets the full flags value without masking (used by copyFrom). */
   setRflagsRaw(v: number): void { this.rflags = v; }

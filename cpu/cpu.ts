@@ -99,7 +99,11 @@ export class Cpu {
    * The kernel's gate, called inside run() when control reaches page 0, with
    * ctx fully written back (rip, flags, retired counts). It returns
    * GATE_CONTINUE when the call is done and user code can go on at ctx.rip
-   * without the scheduler, GATE_EXIT when it was done but run() must return
+   * without the scheduler (for a trace's call, only when it changed no
+   * general register but rax, rcx, r11 and rsp (the pop of a pushed return
+   * address): the trace keeps its own copies of the others, trace.ts; a
+   * call that replaced them, ctx.gprReplaced, answers GATE_EXIT),
+   * GATE_EXIT when it was done but run() must return
    * (ExitReason.GateDone), GATE_DEFER when it did nothing (ExitReason.Gate).
    * The call's return address is on the stack, over the red-zone bytes kept
    * in ctx.gateSavedLo/Hi, or, from a trace, in ctx.gateRet with nothing

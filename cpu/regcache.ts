@@ -27,6 +27,11 @@ const RELOAD = '\u0001L\u0001';
 const INLINE = '\u0001X\u0001';
 /** Around a narrowly synchronised call: `\u0001N<halves>\u0001` before it, `\u0001M<halves>\u0001` after. */
 const NARROW = /\u0001([NM])([\d,]*)\u0001/g;
+/** Ends a gate call's region (gateCall): `\u0001J<halves>\u0001`; finish() turns the mark left in its place into the reloads. */
+const SYNC_IN_SOME = /\u0001J([\d,]*)\u0001/g;
+const RELOAD_SOME = /\u0001K([\d,]*)\u0001/g;
+/** The end of a synchronised region, whichever marker ends it. */
+const SYNC_END = /\u0001I\u0001|\u0001J[\d,]*\u0001/;
 
 /** The placeholder an emitter embeds for a jcc's inlined target (compile.ts substitutes the code). */
 export const INLINE_MARK = INLINE;
@@ -46,6 +51,17 @@ export function syncedCall(call: string): string {
  */
 export function narrowCall(call: string, before: number[], after: number[]): string {
   return `\u0001N${before.join(',')}\u0001${call}\u0001M${after.join(',')}\u0001`;
+}
+
+/**
+ * A call that may read every register (the kernel's gate) and after which,
+ * unless `leave` (code that returns) is taken, only the halves `changed`
+ * can differ: every local written so far goes back before it, `leave` runs
+ * with the register file still the truth (no write-back on the way out),
+ * and only the listed halves the block names are reloaded after it.
+ */
+export function gateCall(call: string, leave: string, changed: number[]): string {
+  return `${SYNC_OUT}${call}${leave}\u0001J${changed.join(',')}\u0001`;
 }
 
 const R_ACCESS = /(?<![\w$.])r\[(\d+)\]/g;
@@ -100,10 +116,14 @@ interface Rewritten { out: string; used: number[]; written: number[]; understood
 function rewrite(code: string): Rewritten {
   const used = new Set<number>();
   const written = new Set<number>();
-  const bare = code.split(SYNC_OUT).map((s, x) => (x === 0 ? s : s.slice(s.indexOf(SYNC_IN) + SYNC_IN.length))).join('');
+  const bare = code.split(SYNC_OUT).map((s, x) => {
+    if (x === 0) return s;
+    const end = SYNC_END.exec(s);
+    return end === null ? s : s.slice(end.index + end[0].length);
+  }).join('');
   if (!understood(bare)) {
     // Run it against the register file: write back before, reload after, no rewrite inside.
-    const plain = code.split(SYNC_OUT).join('').split(SYNC_IN).join('').replace(NARROW, '');
+    const plain = code.split(SYNC_OUT).join('').split(SYNC_IN).join('').replace(NARROW, '').replace(SYNC_IN_SOME, '');
     return { out: `${WRITE_BACK}sy = 1;\n${plain}sy = 0; ${RELOAD}\n`, used: [], written: [], understood: false };
   }
   let out = code.replace(VIEW_READ, (_m, bits: string, n: string) => {
@@ -125,7 +145,8 @@ function rewrite(code: string): Rewritten {
     return `$${n} = (${e}) | 0;`;
   });
   out = out.replace(R_ACCESS, (_m, n: string) => { used.add(Number(n)); return `$${n}`; });
-  out = out.split(SYNC_OUT).join(`${WRITE_BACK}sy = 1; `).split(SYNC_IN).join(` sy = 0; ${RELOAD}`);
+  out = out.split(SYNC_OUT).join(`${WRITE_BACK}sy = 1; `).split(SYNC_IN).join(` sy = 0; ${RELOAD}`)
+    .replace(SYNC_IN_SOME, (_m, list: string) => ` sy = 0; \u0001K${list}\u0001`);
   out = out.replace(NARROW, (_m, kind: string, list: string) => {
     const halves = list === '' ? [] : list.split(',').map(Number);
     for (const n of halves) {
@@ -187,7 +208,8 @@ export class RegCache {
     const written = used.filter((n) => this.written.has(n));
     const wb = written.map((n) => `r[${n}] = $${n}; `).join('');
     const rl = used.map((n) => `$${n} = r[${n}]; `).join('');
-    const resolved = body.split(WRITE_BACK).join(wb).split(RELOAD).join(rl);
+    const resolved = body.split(WRITE_BACK).join(wb).split(RELOAD).join(rl).replace(RELOAD_SOME, (_m, list: string) =>
+      list.split(',').filter((n) => n !== '' && this.used.has(Number(n))).map((n) => `$${n} = r[${n}]; `).join(''));
     const decl = used.length === 0 ? '' : `let ${used.map((n) => `$${n} = r[${n}]`).join(', ')};\n`;
     // One write-back for every way out, returns and throws alike. A fault thrown by rewritten code
     // leaves the registers in the locals; one thrown (or a return taken) inside a synchronised

@@ -34,13 +34,20 @@ import {
   type BlockLookup, deadFlags, emitInlined, emitInsns, functionFor, hasRdtsc, inlineTargets, isLoop, liveOut, prologue, sideLive,
   skipTargets,
 } from './compile.js';
+import { R11, RAX, RCX, RSP } from './context.js';
 import { Gen } from './emit.js';
 import { isJcc } from './ops/control.js';
-import { RegCache, syncedCall } from './regcache.js';
+import { RegCache, gateCall } from './regcache.js';
 import { PAGE_SIZE } from '../trampoline/layout.js';
 
 /** Core.sys's answer when user code goes on (cpu.ts GATE_CONTINUE; not imported: cpu.ts imports this module). */
 const GATE_CONTINUE = 1;
+/**
+ * The register halves a gate call the trace goes on from may change: rax
+ * (the result), rcx and r11 (as `syscall` leaves them), and rsp when the
+ * call took its handler's slow path, which pushes, and the gate popped.
+ */
+const GATE_CHANGES = [2 * RAX, 2 * RAX + 1, 2 * RCX, 2 * RCX + 1, 2 * RSP, 2 * RSP + 1, 2 * R11, 2 * R11 + 1];
 
 /** Blocks per trace, and instructions (generated code stays small enough to optimize quickly). */
 export const MAX_MEMBERS = 16;
@@ -125,9 +132,11 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
       // Into the trampoline, as recorded: the gate counts what ran so far, and counting starts again after it.
       body += `if (c.rip >= ${PAGE_SIZE} || (c.stop | c.exit) !== 0) { c.stop = 0; ${miss}${g.ret(next)} }\n`;
       const call = `const gt_${x} = c.sys(${loop ? 'done + ' : ''}${g.count(next)});`;
-      body += g.regs !== null ? g.regs.instr(syncedCall(call), null) : call;
       // The kernel may have written to (or unmapped) a member's code: the head is then invalid.
-      body += `\nif (gt_${x} !== ${GATE_CONTINUE} || !b.valid) return 0;\nsk = ${next};${loop ? ' done = 0;' : ''}\n`;
+      const leave = `\nif (gt_${x} !== ${GATE_CONTINUE} || !b.valid) return 0;\n`;
+      // A call the gate lets the trace go on from changed no register but rax, rcx and r11 (Cpu.gate).
+      body += g.regs !== null ? g.regs.instr(gateCall(call, leave, GATE_CHANGES), null) : call + leave;
+      body += `\nsk = ${next};${loop ? ' done = 0;' : ''}\n`;
     }
     if (x < members.length - 1) {
       body += `if (c.rip !== tb[${x + 1}] || (c.stop | c.exit) !== 0) { c.stop = 0; ${miss}${g.ret(next)} }\n`;

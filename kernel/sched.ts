@@ -42,14 +42,16 @@ export class Scheduler {
    * dispatched as runSlice would; user code goes on without leaving the CPU
    * only when runSlice would have nothing else to do: the task is still the
    * running one, runnable, on its own registers, with no call left to retry,
-   * no signal or stop to handle, and no reason to end the slice.
+   * no signal or stop to handle, no register but rax, rcx and r11 replaced
+   * (exec, sigreturn: Cpu.gate's promise), and no reason to end the slice.
    */
   private readonly gateHook = (ctx: CpuContext): number => {
     const t = this.current;
     if (t === null || t.ctx !== ctx) return GATE_DEFER;
+    const replaced = ctx.gprReplaced;
     this.k.syscalls.enterGate(t);
     if (this.current !== t || t.state !== TaskState.Runnable || t.call !== null || t.regs !== ctx || t.ctx !== ctx ||
-      this.yieldNow || this.k.finished || !this.quietReturn(t)) return GATE_EXIT;
+      ctx.gprReplaced !== replaced || this.yieldNow || this.k.finished || !this.quietReturn(t)) return GATE_EXIT;
     t.origRax = -1;
     return GATE_CONTINUE;
   };

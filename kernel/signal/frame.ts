@@ -184,6 +184,7 @@ export function restoreRtFrame(mem: GuestMemory, cpu: FrameCpu, regs: CpuContext
   const fp = dv.getUint32(at(mc + SC.fpstate), true) + dv.getUint32(at(mc + SC.fpstate) + 4, true) * 0x1_0000_0000;
   // Check the fpstate before touching any register, so a bad frame leaves them as they were.
   if (fp !== 0 && !mem.check(fp, FPSTATE_SIZE, PERM_R)) throw new MemoryFault(fp, false);
+  regs.replacedGprs();
   for (const [off, r] of GREGS) {
     regs.gpr[2 * r] = dv.getInt32(at(mc + off), true);
     regs.gpr[2 * r + 1] = dv.getInt32(at(mc + off) + 4, true);

@@ -8,7 +8,9 @@
  */
 import { expect } from 'chai';
 import { Asm, CODE_BASE, DATA, STACK_TOP, L, m, machine, type Machine } from './asm.js';
-import { ExitReason, GATE_CONTINUE, GATE_DEFER, RAX, RBX, RCX, RSI, RSP, SIGILL, SIGSEGV, type Tier } from '../../cpu/index.js';
+import {
+  ExitReason, GATE_CONTINUE, GATE_DEFER, GATE_EXIT, R11, R12, RAX, RBP, RBX, RCX, RDI, RSI, RSP, SIGILL, SIGSEGV, type Tier,
+} from '../../cpu/index.js';
 
 const PAGE = 0x1000;
 const A = CODE_BASE + PAGE, B = CODE_BASE + 2 * PAGE, TAIL = CODE_BASE + 3 * PAGE;
@@ -248,6 +250,83 @@ describe('traces', () => {
     expect(seen[0]).to.have.length(4 * 3000);
     expect(seen[1]).to.deep.equal(seen[0]);
     expect(seen[2]).to.deep.equal(seen[0]);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  /**
+   * A loop through the gate that reads what a call leaves in rax, rcx and r11 and counts in ebp:
+   * head (eax = 39, ebx -= 1, r12 += 3, call rax), after (rsi += rax + rcx, rdi += r11 + rbx + r12;
+   * ebp -= 1, back to the head until 0, then ud2). Returns the image and the call's return address.
+   */
+  function gateRegsLoop(): { bytes: Uint8Array; after: number } {
+    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Sub_rm32_imm8', 'ebx', 1).i('Add_rm64_imm8', 'r12', 3)
+      .i('Call_rm64', 'rax');
+    const after = CODE_BASE + head.assemble(CODE_BASE).length;
+    const rest = new Asm().i('Add_r64_rm64', 'rsi', 'rax').i('Add_r64_rm64', 'rsi', 'rcx').i('Add_r64_rm64', 'rdi', 'r11')
+      .i('Add_r64_rm64', 'rdi', 'rbx').i('Add_r64_rm64', 'rdi', 'r12')
+      .i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const loopBack = new Asm().i('Sub_rm32_imm8', 'ebp', 1).i('Je_rel32_64', L('end'))
+      .i('Mov_r32_imm32', 'edx', CODE_BASE).i('Jmp_rm64', 'rdx').label('end').i('Ud2');
+    return { bytes: image([[CODE_BASE, head], [after, rest], [TAIL, loopBack]]), after };
+  }
+
+  it('after a gate call it goes on from, a trace takes rax, rcx and r11 from the gate and keeps its own other registers', () => {
+    const { bytes, after } = gateRegsLoop();
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RBP]: 3000, [RBX]: 1 << 20 }, false);
+      let round = 0;
+      mc.cpu.gate = (ctx) => {
+        ctx.rip = popGate(mc, ctx);
+        round++;
+        // As a syscall leaves them: the result in rax, rcx and r11 overwritten (here with values that change every round).
+        ctx.setReg(RAX, round * 7);
+        ctx.setReg(RCX, ctx.rip + round);
+        ctx.setReg(R11, 0x202 + (round & 0xff) * 0x10000);
+        return GATE_CONTINUE;
+      };
+      ends.push(runToEnd(mc));
+      if (tier !== 'interp') expect(loopTrace(mc, [CODE_BASE, after, TAIL])?.[1], tier).to.include('c.sys(');
+    }
+    expect(ends[0].reason).to.equal(ExitReason.Fault);
+    expect(ends[0].regs[2 * RBP]).to.equal(0);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
+  it('a gate call that replaces other registers and answers GATE_EXIT leaves them as the gate set them (the trace writes none back)', () => {
+    const { bytes, after } = gateRegsLoop();
+    const ends: End[] = [];
+    const exits: number[][] = [[], [], []];
+    (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
+      const mc = start(bytes, tier, { [RBP]: 3000, [RBX]: 1 << 20 }, false);
+      let round = 0;
+      mc.cpu.gate = (ctx) => {
+        ctx.rip = popGate(mc, ctx);
+        ctx.setReg(RAX, 0);
+        if (++round % 500 !== 0) return GATE_CONTINUE;
+        // As execve or rt_sigreturn would: a new value for registers the trace keeps in its locals.
+        ctx.setReg(RBX, round * 1000);
+        ctx.setReg(R12, round);
+        ctx.setReg(RSI, 5);
+        ctx.setReg(RDI, 0);
+        return GATE_EXIT;
+      };
+      let r: ExitReason;
+      for (;;) {
+        r = mc.cpu.run(mc.ctx, 10_000_000);
+        if (r !== ExitReason.GateDone) break;
+        exits[x].push(mc.ctx.getReg(RBX), mc.ctx.getReg(R12), mc.ctx.getReg(RSI), mc.ctx.getReg(RDI), mc.ctx.rip);
+      }
+      expect(r).to.equal(ExitReason.Fault);
+      ends.push(runToEnd(mc, 0));
+      if (tier !== 'interp') expect(loopTrace(mc, [CODE_BASE, after, TAIL])?.[1], tier).to.include('c.sys(');
+    });
+    expect(exits[0]).to.have.length(5 * 6);
+    expect(exits[0].slice(0, 5)).to.deep.equal([500_000, 500, 5, 0, after]);
+    expect(exits[1]).to.deep.equal(exits[0]);
+    expect(exits[2]).to.deep.equal(exits[0]);
     expect(ends[1]).to.deep.equal(ends[0]);
     expect(ends[2]).to.deep.equal(ends[0]);
   });

@@ -9,7 +9,8 @@
 import { expect } from 'chai';
 import { Kernel } from '../../kernel/index.js';
 import type { SyscallDef, Task } from '../../kernel/index.js';
-import { R11, RAX, RCX, RDI, RSP } from '../../cpu/context.js';
+import { CpuContext, R11, R12, RAX, RBX, RCX, RDI, RDX, RSI, RSP } from '../../cpu/context.js';
+import { GATE_CONTINUE, GATE_EXIT } from '../../cpu/index.js';
 import { MemoryFault } from '../../cpu/memory.js';
 import { Dispatcher } from '../../kernel/syscalls/dispatch.js';
 import { KEEP_REGS } from '../../kernel/syscalls/result.js';
@@ -137,5 +138,71 @@ describe('kernel: the gate\'s direct path does what the general path does', func
     } finally {
       k.shutdown();
     }
+  });
+});
+
+describe('kernel: the scheduler\'s gate lets a trace go on only when the call left its other registers alone', function () {
+  this.timeout(60_000);
+  const NR_RBX = 8, NR_REPLACE = 9;
+
+  /** One call of nr from a trace (return address in ctx.gateRet) through the scheduler's gate; its answer and the task's registers after it. */
+  function viaGate(nr: number, setup?: (k: Kernel, task: Task) => void, own = true): { answer: number; ctx: CpuContext; replaced: number } {
+    const k = new Kernel({ memBytes: 64 << 20, root: rootfsDir(), siteCacheDir: null, deterministic: true, syscallPath: 'zpoline' });
+    try {
+      const task = k.tasks.get(k.spawn('/bin/true', ['true'], []).pid)!;
+      k.sched.current = task;
+      if (own) {
+        const t = table(new WaitQueue());
+        t[NR_RBX] = { name: 'rbx', args: [], status: 'supported', handler: (tk: Task) => { tk.regs.setReg(RBX, 5); return 0; } };
+        t[NR_REPLACE] = { name: 'replace', args: [], status: 'supported', handler: (tk: Task) => { tk.regs.copyFrom(new CpuContext()); return 0; } };
+        (k as unknown as { syscalls: Dispatcher }).syscalls = new Dispatcher(k, t);
+      }
+      const ctx = task.ctx;
+      ctx.setReg(RAX, nr);
+      ctx.setReg(R12, 0x1234);
+      setup?.(k, task);
+      ctx.gateRet = RET;
+      const replaced = ctx.gprReplaced;
+      const answer = (k.sched as unknown as { gateHook(c: CpuContext): number }).gateHook(ctx);
+      return { answer, ctx, replaced: ctx.gprReplaced - replaced };
+    } finally {
+      k.shutdown();
+    }
+  }
+
+  it('a call that changed only rax (and rcx, r11 as syscall does): GATE_CONTINUE', () => {
+    for (const nr of [NR_VALUE, NR_KEEP]) {
+      const { answer, ctx, replaced } = viaGate(nr);
+      expect(answer, String(nr)).to.equal(GATE_CONTINUE);
+      expect(replaced).to.equal(0);
+      expect(ctx.getReg(RCX)).to.equal(RET);
+      expect(ctx.getReg(R12)).to.equal(0x1234);
+    }
+  });
+
+  it('a call that set another register, or replaced them all: GATE_EXIT', () => {
+    for (const nr of [NR_RBX, NR_REPLACE]) {
+      const { answer, replaced } = viaGate(nr);
+      expect(answer, String(nr)).to.equal(GATE_EXIT);
+      expect(replaced).to.be.above(0);
+    }
+  });
+
+  it('execve from a trace: GATE_EXIT, with the new image\'s registers', () => {
+    const { answer, ctx, replaced } = viaGate(59, (k, task) => {
+      // "/bin/true", argv = { path, NULL }, envp = { NULL } below the stack.
+      const at = task.ctx.getRegU(RSP) - 0x400;
+      k.mem.writeBytes(at, new TextEncoder().encode('/bin/true\0'));
+      k.mem.writeU32(at + 0x20, at); k.mem.writeU32(at + 0x24, 0);
+      k.mem.writeU32(at + 0x28, 0); k.mem.writeU32(at + 0x2c, 0);
+      task.ctx.setReg(RDI, at);
+      task.ctx.setReg(RSI, at + 0x20);
+      task.ctx.setReg(RDX, at + 0x28);
+    }, false);
+    expect(answer).to.equal(GATE_EXIT);
+    expect(replaced).to.be.above(0);
+    expect(ctx.getReg(RAX)).to.equal(0);
+    expect(ctx.getReg(R12)).to.equal(0);
+    expect(ctx.rip).to.not.equal(RET);
   });
 });

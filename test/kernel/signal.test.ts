@@ -112,7 +112,10 @@ describe('kernel: rt_sigframe', () => {
     for (let r = 0; r < 16; r++) if (r !== RSP) ctx.setReg(r, -1);
     ctx.xmmBytes.fill(0xee);
     ctx.setReg(RSP, ctx.getRegU(RSP) + 8);
+    const replaced = ctx.gprReplaced;
     const r = restoreRtFrame(mem, cpu, ctx);
+    // Said, so that a trace that made the call keeps none of its own copies (Cpu.gate).
+    expect(ctx.gprReplaced).to.be.above(replaced);
     expect(Array.from(ctx.gpr)).to.deep.equal(Array.from(orig.gpr));
     expect(ctx.rip).to.equal(orig.rip);
     expect(ctx.getRflags()).to.equal(orig.getRflags());

@@ -225,6 +225,36 @@ describe('kernel/fs pipes and polling', () => {
     expect(t.sys('pselect6', w + 1, 0, ws, 0, ts, sig)).to.equal(1);
     expect(t.masks.length).to.equal(1);
   });
+  it('select\'s result sets written into a page that holds decoded code tell the CPU, which drops that code', () => {
+    const [r, w] = pipe();
+    const rs = t.alloc(8), ws = t.alloc(8), tv = t.alloc(16);
+    t.mem.writeU64(tv, 0); t.mem.writeU64(tv + 8, 0);
+    t.mem.writeU64(rs, 0); t.mem.writeU64(ws, 0);
+    t.mem.writeU8(rs + (r >> 3), 1 << (r & 7));
+    t.mem.writeU8(ws + (w >> 3), 1 << (w & 7));
+    const written: number[] = [];
+    const before = t.mem.onCodeWrite;
+    t.mem.onCodeWrite = (page) => { written.push(page); };
+    try {
+      // Nothing watched yet: no page is reported.
+      expect(t.sys('select', w + 1, rs, ws, 0, tv)).to.equal(1);
+      expect(written).to.deep.equal([]);
+      // The page of the write set holds code the CPU decoded (CodeCache sets codePages), and an exec placed it.
+      const page = ws >>> 12;
+      t.mem.codePages[page] = 1;
+      t.mem.placed[page] = 1234;
+      t.mem.writeU8(rs + (r >> 3), 1 << (r & 7));
+      written.length = 0;
+      // No timeout (it would be written back too): the write set is ready, so select returns at once.
+      expect(t.sys('select', w + 1, rs, ws, 0, 0)).to.equal(1);
+      expect(written).to.include(page);
+      expect(t.mem.placed[page]).to.equal(0);
+      expect(t.mem.readU8(ws + (w >> 3))).to.equal(1 << (w & 7));
+    } finally {
+      t.mem.onCodeWrite = before;
+    }
+  });
+
   it('a retried select keeps its first deadline, and reports the time left from it when a descriptor gets ready', () => {
     const [r, w] = pipe();
     const rs = t.alloc(8), tv = t.alloc(16);
