@@ -134,7 +134,7 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
       const call = `const gt_${x} = c.sys(${loop ? 'done + ' : ''}${g.count(next)});`;
       // The kernel may have written to (or unmapped) a member's code: the head is then invalid.
       const leave = `\nif (gt_${x} !== ${GATE_CONTINUE} || !b.valid) return 0;\n`;
-      // A call the gate lets the trace go on from changed no register but rax, rcx and r11 (Cpu.gate).
+      // A call the gate lets the trace go on from changed no register but those of GATE_CHANGES (Cpu.gate).
       body += g.regs !== null ? g.regs.instr(gateCall(call, leave, GATE_CHANGES), null) : call + leave;
       body += `\nsk = ${next};${loop ? ' done = 0;' : ''}\n`;
     }

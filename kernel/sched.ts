@@ -42,8 +42,9 @@ export class Scheduler {
    * dispatched as runSlice would; user code goes on without leaving the CPU
    * only when runSlice would have nothing else to do: the task is still the
    * running one, runnable, on its own registers, with no call left to retry,
-   * no signal or stop to handle, no register but rax, rcx and r11 replaced
-   * (exec, sigreturn: Cpu.gate's promise), and no reason to end the slice.
+   * no signal or stop to handle, no general register replaced beyond the
+   * call's result, rcx, r11 and the return address's pop (exec, sigreturn
+   * replace them: Cpu.gate's promise), and no reason to end the slice.
    */
   private readonly gateHook = (ctx: CpuContext): number => {
     const t = this.current;
