@@ -6,6 +6,7 @@
 import type { Core } from './core.js';
 import { FLOW_CONDITIONAL, type Insn } from './insn.js';
 import { DOUBLE_ZERO } from './double-field.js';
+import type { CodeShape } from './templates.js';
 
 /**
  * Runs a block; returns how many instructions retired (fewer than n when a
@@ -50,6 +51,8 @@ export class Block {
   all: Insn[];
   readonly firstPage: number;
   readonly lastPage: number;
+  /** The template the block's instructions came from or went into (templates.ts); null: none (its compiles are not remembered). */
+  shape: CodeShape | null = null;
 
   constructor(
     addr: number,

@@ -27,6 +27,7 @@ import { cond, getCF, setSome } from './flags.js';
 import { isDirectJmp, isJcc } from './ops/control.js';
 import iced from './iced.js';
 import { INLINE_MARK, RegCache } from './regcache.js';
+import type { CodeShape } from './templates.js';
 
 const HELPERS: Record<(typeof HELPER_NAMES)[number], unknown> = {
   ld8, ld16, ld32, ld64, st8, st16, st32, st64, cond, getCF, setSome, badAccess, gpFault,
@@ -312,9 +313,88 @@ export function isLoop(b: Block): boolean {
 
 /**
  * The block's function. `hot`: it has kept running, so its registers go in
- * locals (regcache.ts); otherwise only a loop block's do.
+ * locals (regcache.ts); otherwise only a loop block's do. A compile of a
+ * block with a shape (templates.ts) is remembered and serves the next block
+ * of that shape whose surroundings look the same (see Remembered).
  */
 export function compileBlock(b: Block, lookup: BlockLookup = () => undefined, hot = true): BlockExec {
+  const shape = b.shape;
+  if (shape === null) return compileFresh(b, lookup, hot).f;
+  const page = b.addr & 0xfff;
+  const list = remembered.get(shape);
+  if (list !== undefined) {
+    for (const m of list) {
+      if (m.hot !== hot || m.page !== page || !sameSurroundings(m, b, lookup)) continue;
+      b.all = m.inlined.length === 0 ? b.insns : b.insns.concat(...m.inlined.map((rel) => (lookup(b.addr + rel) as Block).insns));
+      compileMemoStats.hits++;
+      blockFunctionStats.reused++;
+      return m.f;
+    }
+  }
+  // Every lookup the compile makes, by address relative to b: what it found decides the source.
+  const seen = new Map<number, Seen>();
+  let known = true;
+  const watched: BlockLookup = (a) => {
+    const s = lookup(a);
+    const live = s !== undefined && s.valid;
+    if (live && s.shape === null) known = false;
+    seen.set(a - b.addr, { shape: live ? s.shape : null, self: s === b });
+    return s;
+  };
+  const { f, inl } = compileFresh(b, watched, hot);
+  compileMemoStats.misses++;
+  if (known) {
+    const m: Remembered = { hot, page, seen: [...seen], inlined: inl.map((x) => x.s.addr - b.addr), f };
+    if (list === undefined) remembered.set(shape, [m]);
+    else {
+      list.push(m);
+      if (list.length > REMEMBERED_PER_SHAPE) list.shift();
+    }
+  }
+  return f;
+}
+
+/** What a compile's lookup found at one address: the shape of a valid block there (null: none), and whether it was the block itself. */
+interface Seen { shape: CodeShape | null; self: boolean }
+
+/**
+ * A compile kept for the blocks of one shape. Its source is a function of
+ * the block's instructions (the shape: the same up to addresses, and
+ * emitted code holds no address, Gen.base), its page offset (the function's
+ * name; which blocks share its pages), the tier, and what the lookups of
+ * its successors and side-exit targets found (flag liveness, inlined
+ * targets): each of those, by address relative to the block, must find a
+ * block of the same shape again (or again none). Then the same source would
+ * be emitted, and its function is reused without emitting it: a new kernel
+ * of the process (each test and benchmark boots one), or an image placed at
+ * another base, compiles its hot blocks for the cost of a few lookups.
+ */
+interface Remembered {
+  hot: boolean;
+  page: number;
+  seen: Array<[number, Seen]>;
+  /** The inlined targets' addresses relative to the block, in their order in b.all. */
+  inlined: number[];
+  f: BlockExec;
+}
+
+const remembered = new WeakMap<CodeShape, Remembered[]>();
+/** Surroundings kept per shape (a block compiled in more than one neighbourhood), oldest dropped first. */
+const REMEMBERED_PER_SHAPE = 4;
+/** Diagnostics: compiles served by a remembered one (counted in blockFunctionStats.reused too), and compiles of a block with a shape that emitted source. */
+export const compileMemoStats = { hits: 0, misses: 0 };
+
+function sameSurroundings(m: Remembered, b: Block, lookup: BlockLookup): boolean {
+  for (const [rel, want] of m.seen) {
+    const s = lookup(b.addr + rel);
+    const live = s !== undefined && s.valid;
+    if ((live ? s.shape : null) !== want.shape || (s === b) !== want.self) return false;
+  }
+  return true;
+}
+
+/** compileBlock without the memory of earlier compiles; also returns the side-exit targets it inlined. */
+function compileFresh(b: Block, lookup: BlockLookup, hot: boolean): { f: BlockExec; inl: Inlined[] } {
   const inl = inlineTargets(b, lookup, skipTargets(b));
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
   const first = emitBlock(b, lookup, inl, null, false);
@@ -327,7 +407,7 @@ export function compileBlock(b: Block, lookup: BlockLookup = () => undefined, ho
   // No absolute address in the source (see Gen.base) and no Insn in the closure (Gen.handler): the same
   // code at another page-aligned base, or in another Cpu, runs the same function. The name keeps the
   // page offset, for profiles.
-  return functionFor(`return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`);
+  return { f: functionFor(`return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`), inl };
 }
 
 /**

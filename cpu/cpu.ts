@@ -363,6 +363,7 @@ export class Cpu {
     const r = this.decoder.follow ? relocatedBlock(this.mem, rip) : null;
     if (r !== null) {
       const b = new Block(rip, r.end, r.insns, interpret, r.lo, r.hi);
+      b.shape = r.shape;
       this.cache.add(b);
       this.builtBlocks++;
       return b;
@@ -379,7 +380,7 @@ export class Cpu {
     this.cache.add(b);
     this.decodedBlocks++;
     this.builtBlocks++;
-    if (d.relocatable && this.decoder.follow) addTemplate(this.mem, rip, d.lo, d.hi, d.end, d.insns);
+    if (d.relocatable && this.decoder.follow) b.shape = addTemplate(this.mem, rip, d.lo, d.hi, d.end, d.insns);
     return b;
   }
 

@@ -7,6 +7,6 @@ export * from './context.js';
 export * from './exit.js';
 export { Cpu, GATE_CONTINUE, GATE_DEFER, GATE_EXIT, type Tier } from './cpu.js';
 export { supportedCodes } from './supported.js';
-export { blockFunctionStats } from './compile.js';
+export { blockFunctionStats, compileMemoStats } from './compile.js';
 export { templateStats } from './templates.js';
 export { default as iced } from './iced.js';

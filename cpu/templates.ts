@@ -21,6 +21,13 @@
 import { Insn, relocatedInsn } from './insn.js';
 import { PERM_X, type GuestMemory } from './memory.js';
 
+/**
+ * A template's identity: every block relocated from it (and the block first
+ * decoded into it) has the same instructions up to their addresses, so a
+ * compile of one stands for all of them (compile.ts remembers compiles by it).
+ */
+export type CodeShape = object;
+
 interface Template {
   addr: number;
   end: number;
@@ -60,7 +67,7 @@ function sameBytes(mem: GuestMemory, addr: number, t: Template): boolean {
 }
 
 /** The instructions of the block at addr relocated from a template of the same bytes, or null. */
-export function relocatedBlock(mem: GuestMemory, addr: number): { insns: Insn[]; end: number; lo: number; hi: number } | null {
+export function relocatedBlock(mem: GuestMemory, addr: number): { insns: Insn[]; end: number; lo: number; hi: number; shape: CodeShape } | null {
   const key = keyAt(mem, addr);
   if (key < 0) return null;
   const list = templates.get(key);
@@ -70,19 +77,20 @@ export function relocatedBlock(mem: GuestMemory, addr: number): { insns: Insn[];
     const delta = addr - t.addr;
     const insns = t.insns.map((i) => relocatedInsn(i, delta));
     templateStats.hits++;
-    return { insns, end: t.end + delta, lo: t.lo + delta, hi: t.hi + delta };
+    return { insns, end: t.end + delta, lo: t.lo + delta, hi: t.hi + delta, shape: t };
   }
   return null;
 }
 
-/** Keeps a freshly decoded relocatable block as a template. */
-export function addTemplate(mem: GuestMemory, addr: number, lo: number, hi: number, end: number, insns: Insn[]): void {
+/** Keeps a freshly decoded relocatable block as a template; returns its shape (null: not kept). */
+export function addTemplate(mem: GuestMemory, addr: number, lo: number, hi: number, end: number, insns: Insn[]): CodeShape | null {
   const key = keyAt(mem, addr);
-  if (key < 0 || hi <= lo) return;
+  if (key < 0 || hi <= lo) return null;
   let list = templates.get(key);
   if (list === undefined) { list = []; templates.set(key, list); }
   // The originals stay with their block; the template keeps copies nobody runs.
-  list.push({ addr, end, lo, hi, bytes: mem.u8.slice(lo, hi), insns: insns.map((i) => relocatedInsn(i, 0)) });
+  const t: Template = { addr, end, lo, hi, bytes: mem.u8.slice(lo, hi), insns: insns.map((i) => relocatedInsn(i, 0)) };
+  list.push(t);
   templateStats.added++;
   if (++count > MAX_TEMPLATES) {
     for (const [k, l] of templates) {
@@ -91,4 +99,5 @@ export function addTemplate(mem: GuestMemory, addr: number, lo: number, hi: numb
       if (count <= MAX_TEMPLATES * 0.75) break;
     }
   }
+  return t;
 }
