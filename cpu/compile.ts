@@ -66,23 +66,34 @@ export function sideLive(b: Block, lookup: BlockLookup): number[] {
   });
 }
 
+/** What becomes of an instruction's lazy-flag update (deadFlags). */
+export const FLAGS_STORED = 0, FLAGS_DEAD = 1, FLAGS_AT_EXIT = 2;
+
 /**
- * Backward liveness: dead[k] = no reader can see the flags instruction k
- * writes. A jcc that skips forward inside the block (skipTo) also sees what
- * is live where it lands.
+ * Backward liveness, per instruction: FLAGS_DEAD when no reader can see the
+ * flags it writes; FLAGS_AT_EXIT when the only readers are behind the side
+ * exit of the jcc right after it (a compare and branch whose flags the
+ * fall-through path overwrites before any read): the update is then stored
+ * on that exit's path only (emitInsns), not on every run; FLAGS_STORED
+ * otherwise. A jcc that skips forward inside the block (skipTo) also sees
+ * what is live where it lands.
  */
-export function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[], skipTo: number[]): boolean[] {
-  const dead: boolean[] = new Array(ins.length);
+export function deadFlags(ins: Insn[], out: number, side: number[], lazyRead: boolean[], skipTo: number[]): number[] {
+  const fate: number[] = new Array(ins.length);
   const liveAt: number[] = new Array(ins.length);
   let live = out;
   for (let k = ins.length - 1; k >= 0; k--) {
     const i = ins[k];
     live |= skipTo[k] > 0 ? liveAt[skipTo[k]] : side[k];
-    dead[k] = i.fmod !== 0 && i.fkill === i.fmod && (i.fkill & live) === 0;
+    const whole = i.fmod !== 0 && i.fkill === i.fmod;
+    if (whole && (i.fkill & live) === 0) fate[k] = FLAGS_DEAD;
+    else if (whole && k + 2 < ins.length && isJcc(ins[k + 1]) && skipTo[k + 1] <= 0 && !i.writes &&
+      (i.fkill & liveAt[k + 2]) === 0) fate[k] = FLAGS_AT_EXIT;
+    else fate[k] = FLAGS_STORED;
     live = (live & ~i.fkill) | (lazyRead[k] ? i.fread : 0);
     liveAt[k] = live;
   }
-  return dead;
+  return fate;
 }
 
 const RDTSC = iced.Code.Rdtsc;
@@ -174,7 +185,7 @@ export function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[], a
  * forward skips (skipTo, indices into ins) nested as blocks, a c.stop check
  * after stores, and at a jcc listed in `inlined` that code for its taken path.
  */
-export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], skipTo: number[], inlined: Map<number, string>,
+export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skipTo: number[], inlined: Map<number, string>,
   lazyRead: boolean[]): string {
   const n = ins.length;
   // Skipped ranges still open (their end indices, innermost last).
@@ -184,6 +195,8 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
   const win = g.regs !== null ? stackWindow(ins, skipTo) : null;
   const winName = `sw_${off}`;
   if (win !== null && g.regs !== null) body += g.regs.instr(windowCheck(win, winName), null);
+  // The lazy-flag statements of the instruction before, left for the jcc after it (FLAGS_AT_EXIT).
+  let pending = '';
   for (let j = 0; j < n; j++) {
     const i = ins[j];
     const k = off + j;
@@ -196,13 +209,17 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
     g.k = k;
     g.at = i.addr;
     g.skipTo = skipTo[j] > 0 ? off + skipTo[j] : -1;
-    g.flagsDead = dead[j];
+    g.flagsDead = fate[j] === FLAGS_DEAD;
+    g.flagsText = '';
     g.stored = false;
     g.called = false;
     g.fused = false;
     g.win = win !== null && win.covered[j] ? winName : '';
     const inl = inlined.get(j) ?? null;
     g.inline = inl !== null && g.regs !== null ? INLINE_MARK : inl;
+    // The update the instruction before left for this jcc's exit path (the emitter takes it there).
+    g.pendingFlags = pending;
+    pending = '';
     const before = g.flags;
     if (i.fmod !== 0) g.flags = null;
     const e = emitterFor(i.fn);
@@ -213,6 +230,18 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, dead: boolean[], ski
       g.fused = false;
       code = (i.mayFault ? `c.k = ${k};\n` : '') + g.call() + '\n';
       g.stored = i.writes;
+    }
+    // Not taken onto an exit path: the update goes before the instruction.
+    if (g.pendingFlags !== '') code = g.pendingFlags + code;
+    g.pendingFlags = '';
+    if (fate[j] === FLAGS_AT_EXIT && !g.called) {
+      // Left for the next jcc's exit when nothing after it in this instruction's code can leave.
+      const at = g.flagsText === '' ? -1 : code.indexOf(g.flagsText);
+      const rest = at < 0 ? '' : code.slice(at + g.flagsText.length);
+      if (at >= 0 && !/\breturn\b/.test(rest) && !rest.includes(STOP_MARK)) {
+        pending = g.flagsText;
+        code = code.slice(0, at) + rest;
+      }
     }
     if (g.regs !== null) code = g.regs.instr(code, inl);
     g.inline = null;

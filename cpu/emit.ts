@@ -95,6 +95,15 @@ export class Gen {
   inline: string | null = null;
   /** True when no later reader can see the flags this instruction writes (skip lazy-flag stores). */
   flagsDead = false;
+  /** The lazy-flag statements setFlags emitted for this instruction ('' when none). */
+  flagsText = '';
+  /**
+   * For a jcc: the lazy-flag statements of the instruction before it, which
+   * only its exit path needs (compile.ts, FLAGS_AT_EXIT). A side exit that
+   * evaluates its condition from that instruction's locals puts them on its
+   * taken path and clears this; otherwise they go before the jcc.
+   */
+  pendingFlags = '';
   /**
    * The local that holds whether the stack window of the run holds (stack-window.ts),
    * when every access of this instruction lies in it; '' otherwise. Access checks
@@ -302,7 +311,8 @@ export class Gen {
     let s = `c.fop = ${kind * 4 + sz}; c.fa = ${a}; c.fb = ${b}; c.fr = ${res};`;
     if (sz === 3) s += ` c.fah = ${ah}; c.fbh = ${bh}; c.frh = ${rh};`;
     if (fc !== undefined) s += ` c.fc = ${fc};`;
-    return s + '\n';
+    this.flagsText = s + '\n';
+    return this.flagsText;
   }
 }
 

@@ -150,8 +150,14 @@ emit(jcc, (i, g) => {
   const taken = condSource(i.op, g), t = g.abs(i.target);
   // Forward to a later instruction of the block: skip to it (the brace closes there, compile.ts).
   if (g.skipTo > 0) return `if (${taken}) sk += ${g.skipTo - g.k - 1};\nelse {\n`;
-  // Inside the block: a side exit, or its target's code inlined. Last, back to the block's start in a loop block: round again.
-  if (g.k < g.n - 1) return g.inline !== null ? `if (${taken}) {\n${g.inline}}\n` : `if (${taken}) { c.rip = ${t}; ${g.ret(g.k + 1)} }\n`;
+  // Inside the block: a side exit, or its target's code inlined, with the flag update only it needs (Gen.pendingFlags).
+  // Last, back to the block's start in a loop block: round again.
+  if (g.k < g.n - 1) {
+    let exit = '';
+    if (g.fused) { exit = g.pendingFlags.trimEnd(); g.pendingFlags = ''; }
+    return g.inline !== null ? `if (${taken}) {\n${exit === '' ? '' : `${exit}\n`}${g.inline}}\n`
+      : `if (${taken}) { ${exit === '' ? '' : `${exit} `}c.rip = ${t}; ${g.ret(g.k + 1)} }\n`;
+  }
   if (g.loop) return `if (${taken}) { done += ${g.count(g.n)}; c.tscBase += ${g.count(g.n)}; if (done < c.left) continue; c.rip = ${t}; return done; }\n`;
   return `if (${taken}) c.rip = ${t};\n`;
 });
