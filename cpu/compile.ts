@@ -357,6 +357,8 @@ export function compileBlock(b: Block, lookup: BlockLookup = () => undefined, ho
       b.all = m.inlined.length === 0 ? b.insns : b.insns.concat(...m.inlined.map((rel) => (lookup(b.addr + rel) as Block).insns));
       compileMemoStats.hits++;
       blockFunctionStats.reused++;
+      // The function stays the one of its source (functionFor), also after the source map let it go.
+      m.f = keep(m.src, m.f);
       return m.f;
     }
   }
@@ -370,10 +372,10 @@ export function compileBlock(b: Block, lookup: BlockLookup = () => undefined, ho
     seen.set(a - b.addr, { shape: live ? s.shape : null, self: s === b });
     return s;
   };
-  const { f, inl } = compileFresh(b, watched, hot);
+  const { f, inl, src } = compileFresh(b, watched, hot);
   compileMemoStats.misses++;
   if (known) {
-    const m: Remembered = { hot, page, seen: [...seen], inlined: inl.map((x) => x.s.addr - b.addr), f };
+    const m: Remembered = { hot, page, seen: [...seen], inlined: inl.map((x) => x.s.addr - b.addr), src, f };
     if (list === undefined) remembered.set(shape, [m]);
     else {
       list.push(m);
@@ -404,6 +406,8 @@ interface Remembered {
   seen: Array<[number, Seen]>;
   /** The inlined targets' addresses relative to the block, in their order in b.all. */
   inlined: number[];
+  /** The function's source (the key of functionFor's map) and the function. */
+  src: string;
   f: BlockExec;
 }
 
@@ -423,7 +427,7 @@ function sameSurroundings(m: Remembered, b: Block, lookup: BlockLookup): boolean
 }
 
 /** compileBlock without the memory of earlier compiles; also returns the side-exit targets it inlined. */
-function compileFresh(b: Block, lookup: BlockLookup, hot: boolean): { f: BlockExec; inl: Inlined[] } {
+function compileFresh(b: Block, lookup: BlockLookup, hot: boolean): { f: BlockExec; inl: Inlined[]; src: string } {
   const inl = inlineTargets(b, lookup, skipTargets(b));
   // First pass finds which flag reads fusion serves; the second drops the updates only they needed.
   const first = emitBlock(b, lookup, inl, null, false);
@@ -436,7 +440,8 @@ function compileFresh(b: Block, lookup: BlockLookup, hot: boolean): { f: BlockEx
   // No absolute address in the source (see Gen.base) and no Insn in the closure (Gen.handler): the same
   // code at another page-aligned base, or in another Cpu, runs the same function. The name keeps the
   // page offset, for profiles.
-  return { f: functionFor(`return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`), inl };
+  const src = `return function block_p${(b.addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`;
+  return { f: functionFor(src), inl, src };
 }
 
 /**
@@ -460,15 +465,25 @@ export const blockFunctionStats = { made: 0, reused: 0 };
 const FUNCTION_CHARS = 16 << 20;
 
 export function functionFor(src: string): BlockExec {
-  let f = functions.get(src);
+  const f = functions.get(src);
   if (f !== undefined) {
     functions.delete(src);
     functions.set(src, f);
     blockFunctionStats.reused++;
     return f;
   }
-  f = (new Function(...HELPER_NAMES, src) as (...helpers: unknown[]) => BlockExec)(...HELPER_ARGS);
   blockFunctionStats.made++;
+  return keep(src, (new Function(...HELPER_NAMES, src) as (...helpers: unknown[]) => BlockExec)(...HELPER_ARGS));
+}
+
+/** The function of src: the one the map holds (made most recently used), else f, kept from now on. */
+function keep(src: string, f: BlockExec): BlockExec {
+  const had = functions.get(src);
+  if (had !== undefined) {
+    functions.delete(src);
+    functions.set(src, had);
+    return had;
+  }
   functions.set(src, f);
   functionChars += src.length;
   for (const [k] of functions) {
