@@ -234,8 +234,9 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
     // Not taken onto an exit path: the update goes before the instruction.
     if (g.pendingFlags !== '') code = g.pendingFlags + code;
     g.pendingFlags = '';
-    if (fate[j] === FLAGS_AT_EXIT && !g.called) {
-      // Left for the next jcc's exit when nothing after it in this instruction's code can leave.
+    if (fate[j] === FLAGS_AT_EXIT && !g.called && !g.flagsText.includes('[')) {
+      // Left for the next jcc's exit when nothing after it in this instruction's code can leave
+      // (and it names only this instruction's locals, no register a later rewrite would rename).
       const at = g.flagsText === '' ? -1 : code.indexOf(g.flagsText);
       const rest = at < 0 ? '' : code.slice(at + g.flagsText.length);
       if (at >= 0 && !/\breturn\b/.test(rest) && !rest.includes(STOP_MARK)) {
