@@ -59,6 +59,11 @@ function readTimespec(t: FsTask, ptr: number): number | null {
   if (sec < 0 || nsec < 0 || nsec >= 1e9) return -1;
   return sec * 1e9 + nsec;
 }
+/**
+ * The time left until deadline into the guest's timeval/timespec. Infinity
+ * writes nothing: no timeout, and (as poll_select_set_timeout and
+ * poll_select_finish do) a zero one, which is neither timed nor updated.
+ */
 function writeRemaining(t: FsTask, ptr: number, deadline: number, usec: boolean): void {
   if (ptr === 0 || deadline === Infinity) return;
   const left = Math.max(0, deadline - monotonicNs());
@@ -103,8 +108,8 @@ function pollCommon(t: FsTask, name: string, fds: number, nfdsv: number, a: numb
   const queues = new Set<WaitQueue>();
   const count = scanPollfds(t, fds, nfds, queues);
   if (count > 0 || timeoutNs === 0) {
-    const dl = pending.has(t) ? peekDeadline(t, `${name}:${fds}:${nfdsv}:${a}:${b}`, timeoutNs)
-      : timeoutNs === null ? Infinity : monotonicNs() + timeoutNs;
+    const dl = timeoutNs === 0 || timeoutNs === null ? Infinity
+      : pending.has(t) ? peekDeadline(t, `${name}:${fds}:${nfdsv}:${a}:${b}`, timeoutNs) : monotonicNs() + timeoutNs;
     done(t);
     writeRemaining(t, tsp, dl, false);
     return count;
@@ -219,8 +224,8 @@ function selectCommon(t: FsTask, name: string, nfdsv: number, r: number, w: numb
   if (count < 0) { scanQueues.clear(); done(t); return count; }
   if (count > 0 || timeoutNs === 0) {
     scanQueues.clear();
-    const deadline = pending.has(t) ? peekDeadline(t, selectKey(name, nfdsv, r, w, e, tp, sig), timeoutNs)
-      : timeoutNs === null ? Infinity : monotonicNs() + timeoutNs;
+    const deadline = timeoutNs === 0 || timeoutNs === null ? Infinity
+      : pending.has(t) ? peekDeadline(t, selectKey(name, nfdsv, r, w, e, tp, sig), timeoutNs) : monotonicNs() + timeoutNs;
     return selectFinish(t, count, deadline, r, w, e, bytes, tp, usec);
   }
   const deadline = deadlineFor(t, selectKey(name, nfdsv, r, w, e, tp, sig), timeoutNs);

@@ -255,6 +255,36 @@ describe('kernel/fs pipes and polling', () => {
     }
   });
 
+  it('a zero timeout is neither timed nor written back (select, pselect6, ppoll), as Linux leaves it', () => {
+    const [, w] = pipe();
+    const ws = t.alloc(8), pfd = t.alloc(8), page = t.alloc(8192);
+    // The timeouts sit on a page that holds decoded code: any write there reaches onCodeWrite.
+    const tv = ((page + 4095) & ~4095) + 64;
+    const written: number[] = [];
+    const before = t.mem.onCodeWrite;
+    t.mem.onCodeWrite = (p) => { written.push(p); };
+    try {
+      t.mem.writeU64(tv, 0); t.mem.writeU64(tv + 8, 0);
+      t.mem.codePages[tv >>> 12] = 1;
+      t.mem.writeU64(ws, 0); t.mem.writeU8(ws + (w >> 3), 1 << (w & 7));
+      expect(t.sys('select', w + 1, 0, ws, 0, tv)).to.equal(1);
+      t.mem.writeU8(ws + (w >> 3), 1 << (w & 7));
+      expect(t.sys('pselect6', w + 1, 0, ws, 0, tv, 0)).to.equal(1);
+      t.mem.writeU32(pfd, w); t.mem.writeU16(pfd + 4, 4);
+      expect(t.sys('ppoll', pfd, 1, tv, 0, 8)).to.equal(1);
+      expect(written).to.deep.equal([]);
+      // A nonzero timeout that a ready descriptor cuts short is written back (the time left).
+      t.mem.writeU64(tv, 5);
+      t.mem.writeU8(ws + (w >> 3), 1 << (w & 7));
+      expect(t.sys('select', w + 1, 0, ws, 0, tv)).to.equal(1);
+      expect(written).to.include(tv >>> 12);
+      expect(t.mem.readU64(tv)).to.be.at.most(5);
+    } finally {
+      t.mem.codePages[tv >>> 12] = 0;
+      t.mem.onCodeWrite = before;
+    }
+  });
+
   it('a retried select keeps its first deadline, and reports the time left from it when a descriptor gets ready', () => {
     const [r, w] = pipe();
     const rs = t.alloc(8), tv = t.alloc(16);
