@@ -167,6 +167,15 @@ export class Gen {
    */
   narrowHandler(before: number[], after: number[]): string {
     if (this.bail) return this.handler();
+    return this.narrowCall(before, after);
+  }
+
+  /**
+   * call() for a handler that reads only the halves `before` and writes only
+   * `after` (a subset of them): in hot code only those go back and are
+   * reloaded around it. Also in a trace, where it runs in place (no bail).
+   */
+  narrowCall(before: number[], after: number[]): string {
     const call = this.callText();
     return this.regs === null ? call : narrowCall(call, before, after);
   }

@@ -24,17 +24,22 @@ let H = 0;
 let W3 = 0, W2 = 0, W1 = 0, W0 = 0;
 let Q1 = 0, Q0 = 0, R1 = 0, R0 = 0;
 
-/** Unsigned 32x32 -> 64: returns the low word (uint32), high word in H. */
+/**
+ * Unsigned 32x32 -> 64: returns the low word (uint32), high word in H. Only
+ * integer steps: `%` and a floor division on doubles above 2^31 are a
+ * library call each in V8 (a 64-bit mul took eleven).
+ */
 function umul32(a: number, b: number): number {
   a >>>= 0; b >>>= 0;
   const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
-  const mid = al * bh + ah * bl; // < 2^33
-  const low = al * bl + (mid % 65536) * 65536; // < 2^33
-  H = ah * bh + Math.floor(mid / 65536) + Math.floor(low / TWO32);
-  return low % TWO32;
+  const ll = al * bl, lh = al * bh, hl = ah * bl; // each < 2^32
+  // What the low word carries into the high one, from 16-bit pieces (< 3 * 2^16).
+  const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+  H = ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
+  return Math.imul(a, b) >>> 0;
 }
 
-/** Unsigned 64x64 -> 128 into W3..W0 (uint32 words). */
+/** Unsigned 64x64 -> 128 into W3..W0 (uint32 words). Sums stay below 2^35, exact; `>>> 0` takes them mod 2^32. */
 function umul64(a1: number, a0: number, b1: number, b0: number): void {
   const l00 = umul32(a0, b0), h00 = H;
   const l01 = umul32(a0, b1), h01 = H;
@@ -42,10 +47,10 @@ function umul64(a1: number, a0: number, b1: number, b0: number): void {
   const l11 = umul32(a1, b1), h11 = H;
   W0 = l00;
   const s1 = h00 + l01 + l10;
-  W1 = s1 % TWO32;
-  const s2 = h01 + h10 + l11 + Math.floor(s1 / TWO32);
-  W2 = s2 % TWO32;
-  W3 = (h11 + Math.floor(s2 / TWO32)) % TWO32;
+  W1 = s1 >>> 0;
+  const s2 = h01 + h10 + l11 + (s1 - W1) / TWO32;
+  W2 = s2 >>> 0;
+  W3 = (h11 + (s2 - W2) / TWO32) >>> 0;
 }
 
 /** Signed 64x64 -> 128 into W3..W0: the unsigned product corrected for negative operands. */
@@ -56,11 +61,10 @@ function smul64(a1: number, a0: number, b1: number, b0: number): void {
   if (b1 < 0) sub64Hi(a1 >>> 0, a0 >>> 0);
 }
 function sub64Hi(x1: number, x0: number): void {
-  let s = W2 - x0;
+  const s = W2 - x0;
   const borrow = s < 0 ? 1 : 0;
-  W2 = s < 0 ? s + TWO32 : s;
-  s = W3 - x1 - borrow;
-  W3 = ((s % TWO32) + TWO32) % TWO32;
+  W2 = s >>> 0;
+  W3 = (W3 - x1 - borrow) >>> 0;
 }
 
 /**
@@ -220,7 +224,7 @@ const div: Exec = (c, i) => {
     case 4: {
       let n1 = r[4] >>> 0, n0 = r[0] >>> 0, d = s >>> 0;
       const nNeg = signed && r[4] < 0, dNeg = signed && s < 0;
-      if (nNeg) { n0 = (TWO32 - n0) % TWO32; n1 = (TWO32 - n1 - (n0 !== 0 ? 1 : 0)) % TWO32; }
+      if (nNeg) { n0 = (TWO32 - n0) >>> 0; n1 = (TWO32 - n1 - (n0 !== 0 ? 1 : 0)) >>> 0; }
       if (dNeg) d = TWO32 - d;
       if (d === 0 || !udiv128(0, 0, n1, n0, 0, d)) divideError(c, i);
       let q = Q0, rem = R0;
@@ -240,14 +244,14 @@ const div: Exec = (c, i) => {
       const nNeg = signed && r[5] < 0, dNeg = signed && sh < 0;
       if (nNeg) {
         // 128-bit two's complement negate
-        n0 = (~n0 >>> 0) + 1; let carry = n0 === TWO32 ? 1 : 0; n0 %= TWO32;
-        n1 = (~n1 >>> 0) + carry; carry = n1 === TWO32 ? 1 : 0; n1 %= TWO32;
-        n2 = (~n2 >>> 0) + carry; carry = n2 === TWO32 ? 1 : 0; n2 %= TWO32;
-        n3 = ((~n3 >>> 0) + carry) % TWO32;
+        n0 = (~n0 >>> 0) + 1; let carry = n0 === TWO32 ? 1 : 0; n0 >>>= 0;
+        n1 = (~n1 >>> 0) + carry; carry = n1 === TWO32 ? 1 : 0; n1 >>>= 0;
+        n2 = (~n2 >>> 0) + carry; carry = n2 === TWO32 ? 1 : 0; n2 >>>= 0;
+        n3 = ((~n3 >>> 0) + carry) >>> 0;
       }
       if (dNeg) {
-        d0 = (~d0 >>> 0) + 1; const carry = d0 === TWO32 ? 1 : 0; d0 %= TWO32;
-        d1 = ((~d1 >>> 0) + carry) % TWO32;
+        d0 = (~d0 >>> 0) + 1; const carry = d0 === TWO32 ? 1 : 0; d0 >>>= 0;
+        d1 = ((~d1 >>> 0) + carry) >>> 0;
       }
       if ((d1 === 0 && d0 === 0) || !udiv128(n3, n2, n1, n0, d1, d0)) divideError(c, i);
       let q1 = Q1, q0 = Q0, r1 = R1, r0 = R0;
@@ -255,8 +259,8 @@ const div: Exec = (c, i) => {
         const neg = nNeg !== dNeg;
         // |q| must fit: <= 2^63 - 1, or 2^63 when negative
         if (q1 > 0x80000000 || (q1 === 0x80000000 && (!neg || q0 !== 0))) divideError(c, i);
-        if (neg) { q0 = (~q0 >>> 0) + 1; const k = q0 === TWO32 ? 1 : 0; q0 %= TWO32; q1 = ((~q1 >>> 0) + k) % TWO32; }
-        if (nNeg) { r0 = (~r0 >>> 0) + 1; const k = r0 === TWO32 ? 1 : 0; r0 %= TWO32; r1 = ((~r1 >>> 0) + k) % TWO32; }
+        if (neg) { q0 = (~q0 >>> 0) + 1; const k = q0 === TWO32 ? 1 : 0; q0 >>>= 0; q1 = ((~q1 >>> 0) + k) >>> 0; }
+        if (nNeg) { r0 = (~r0 >>> 0) + 1; const k = r0 === TWO32 ? 1 : 0; r0 >>>= 0; r1 = ((~r1 >>> 0) + k) >>> 0; }
       }
       r[0] = q0 | 0; r[1] = q1 | 0; r[4] = r0 | 0; r[5] = r1 | 0;
     }
@@ -317,6 +321,18 @@ emit(imulN, (i, g) => {
     `${m2} = (${al} & 0xffff) * (${bl} >>> 16) + (${m1} & 0xffff);\n` +
     `r[${i.a + 1}] = ((${al} >>> 16) * (${bl} >>> 16) + (${m1} >>> 16) + (${m2} >>> 16) + Math.imul(${al}, ${bh}) + Math.imul(${ah}, ${bl})) | 0;\n` +
     `r[${i.a}] = Math.imul(${al}, ${bl});\n`;
+});
+
+/**
+ * One-operand mul/imul r/m32 and r/m64 (rdx:rax = rax * source; how
+ * compilers divide by a constant): the handler, with only rax, rdx and the
+ * operand's registers written back and reloaded around it in hot code
+ * instead of every register the block holds.
+ */
+emit(mul1, (i, g) => {
+  if (i.x !== 4 && i.x !== 8) return null;
+  const reads = i.k0 === K_REG ? [i.a, i.a + 1] : g.addrHalves(i);
+  return (i.mayFault ? `c.k = ${g.k};\n` : '') + g.narrowCall([0, 1, 4, 5, ...reads], [0, 1, 4, 5]) + '\n';
 });
 
 /**

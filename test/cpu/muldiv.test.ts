@@ -46,6 +46,28 @@ for (const tier of ['interp', 'compiled', 'hot'] as const) {
         }
       });
 
+      if (bits >= 32) {
+        it(`mul and imul r/m${bits} between instructions that keep rax, rdx and others in locals`, () => {
+          // add rax, r9; mov rdi, rax; mul rbx; add rdx, r8; xor rax, rdi: the product reads the sum and
+          // the instructions after it read the product, in one block (hot code: registers in locals).
+          for (const op of ['Mul', 'Imul']) {
+            const run = new Runner(new Asm().i('Add_rm64_r64', 'rax', 'r9').i('Mov_rm64_r64', 'rdi', 'rax')
+              .i(`${op}_rm${bits}`, rb).i('Add_rm64_r64', 'rdx', 'r8').i('Xor_rm64_r64', 'rax', 'rdi'), tier);
+            for (const a of vals) {
+              for (const b of vals) {
+                const ctx = run.exec({ [RAX]: a, [RBX]: b, [R8]: 0x1234n, [R9]: 3n, [RDX]: 0x5555n });
+                const sum = BigInt.asUintN(64, a + 3n), x = sum & mask(bits);
+                const p = BigInt.asUintN(2 * bits, op === 'Mul' ? x * b : signed(x, bits) * signed(b, bits));
+                const lo = p & mask(bits), hi = p >> BigInt(bits);
+                expect(getR(ctx, RDX), `${op}${bits} ${a}*${b} rdx`).to.equal(BigInt.asUintN(64, hi + 0x1234n));
+                expect(getR(ctx, RAX), `${op}${bits} ${a}*${b} rax`).to.equal(lo ^ sum);
+                expect(getR(ctx, RDI)).to.equal(sum);
+              }
+            }
+          }
+        });
+      }
+
       if (bits > 8) {
         it(`imul r${bits}, r/m${bits} and imul r, r/m, imm`, () => {
           const ra = bits === 16 ? 'ax' : bits === 32 ? 'eax' : 'rax';
