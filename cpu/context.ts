@@ -118,7 +118,7 @@ export class CpuContext {
   /** Sets register i from a double (negative values give two's complement). */
   setReg(i: number, v: number): void {
     if (i !== 0 && i !== 1 && i !== 11) this.gprReplaced++;
-    this.gpr[2 * i] = v % 0x1_0000_0000 | 0;
+    this.gpr[2 * i] = v | 0;
     this.gpr[2 * i + 1] = Math.floor(v / 0x1_0000_0000) | 0;
   }
   /** Low 32 bits of register i, unsigned. */

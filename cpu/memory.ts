@@ -21,7 +21,8 @@ export const PAGE_SHIFT = 12;
  * range first (GuestMemory.writeU64, struct stat, the initial stack).
  */
 export function storeU64(dv: DataView, at: number, v: number): void {
-  dv.setUint32(at, (v % 0x1_0000_0000) >>> 0, true);
+  // `>>> 0` is v mod 2^32 for any integer v (negatives too); `%` on a double is a library call in V8.
+  dv.setUint32(at, v >>> 0, true);
   dv.setUint32(at + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
 }
 

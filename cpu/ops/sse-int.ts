@@ -156,10 +156,11 @@ reg(['Pmuludq_xmm_xmmm128'], (c, i) => {
   for (let k = 0; k < 4; k += 2) {
     const a = d[o + k] >>> 0, b = S32[k] >>> 0;
     const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
-    const mid = al * bh + ah * bl;
-    const low = al * bl + (mid % 65536) * 65536;
-    d[o + k] = low % 4294967296;
-    d[o + k + 1] = ah * bh + Math.floor(mid / 65536) + Math.floor(low / 4294967296);
+    const ll = al * bl, lh = al * bh, hl = ah * bl;
+    // Integer steps only (muldiv.ts: umul32): the low word's carry from 16-bit pieces.
+    const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
+    d[o + k + 1] = ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
+    d[o + k] = Math.imul(a, b);
   }
 });
 /** pmaddwd: signed word products summed in pairs into dwords. */

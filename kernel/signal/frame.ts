@@ -12,7 +12,7 @@
  */
 import { CpuContext, R8, R9, R10, R11, R12, R13, R14, R15, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP } from '../../cpu/context.js';
 import { AC, AF, CF, DF, OF, PF, SF, TF, ZF } from '../../cpu/context.js';
-import { MemoryFault, PERM_R, PERM_W } from '../../cpu/memory.js';
+import { MemoryFault, PERM_R, PERM_W, storeU64 } from '../../cpu/memory.js';
 import type { GuestMemory } from '../../cpu/memory.js';
 import { SA_ONSTACK, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK } from './defs.js';
 import { SIGINFO_SIZE, writeSigInfo } from './siginfo.js';
@@ -102,10 +102,7 @@ export function setupRtFrame(mem: GuestMemory, cpu: FrameCpu, regs: CpuContext, 
   cpu.fxsave(regs, fp);
   const b = new Uint8Array(RT_SIGFRAME_SIZE);
   const dv = new DataView(b.buffer);
-  const put64 = (off: number, v: number): void => {
-    dv.setUint32(off, (v % 0x1_0000_0000) >>> 0, true);
-    dv.setUint32(off + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
-  };
+  const put64 = (off: number, v: number): void => storeU64(dv, off, v);
   const putReg = (off: number, r: number): void => {
     dv.setInt32(off, regs.gpr[2 * r], true);
     dv.setInt32(off + 4, regs.gpr[2 * r + 1], true);

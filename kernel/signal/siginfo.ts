@@ -3,7 +3,7 @@
  * 128 bytes; si_signo, si_errno, si_code, then a union at offset 16 whose
  * member depends on the signal and si_code.
  */
-import type { GuestMemory } from '../../cpu/memory.js';
+import { storeU64, type GuestMemory } from '../../cpu/memory.js';
 import { SIGBUS, SIGCHLD, SIGFPE, SIGILL, SIGSEGV, SIGTRAP, SI_QUEUE, SI_TIMER, SI_USER, SI_TKILL } from './defs.js';
 
 export const SIGINFO_SIZE = 128;
@@ -45,10 +45,7 @@ export function writeSigInfo(mem: GuestMemory, addr: number, i: SigInfo): void {
   dv.setInt32(SI_SIGNO, i.signo, true);
   dv.setInt32(SI_ERRNO, i.errno ?? 0, true);
   dv.setInt32(SI_CODE, i.code, true);
-  const u64 = (off: number, v: number): void => {
-    dv.setUint32(off, (v % 0x1_0000_0000) >>> 0, true);
-    dv.setUint32(off + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
-  };
+  const u64 = (off: number, v: number): void => storeU64(dv, off, v);
   if (isFault(i)) {
     u64(SI_ADDR, i.addr ?? 0);
   } else if (i.signo === SIGCHLD && i.code > 0) {

@@ -13,6 +13,7 @@ import { installAnon, privOf } from './anon.js';
 import { readSigMask, sigBit, sigMaskHex } from './guest.js';
 import { SFD_CLOEXEC, SFD_NONBLOCK, SIGNALFD_SIGINFO as S } from './layout.js';
 import type { SigInfo, SigMask, SignalSource, SpecialTask } from './types.js';
+import { storeU64 } from '../../cpu/memory.js';
 
 const SIGKILL = 9, SIGSTOP = 19;
 const SIGILL = 4, SIGTRAP = 5, SIGBUS = 7, SIGFPE = 8, SIGSEGV = 11, SIGCHLD = 17, SIGPOLL = 29, SIGSYS = 31;
@@ -49,10 +50,7 @@ export function siginfoLayout(sig: number, code: number): Layout {
 export function encodeSiginfo(i: SigInfo): Uint8Array {
   const b = new Uint8Array(S.size);
   const dv = new DataView(b.buffer);
-  const u64 = (off: number, v: number): void => {
-    dv.setUint32(off, (v % 0x1_0000_0000) >>> 0, true);
-    dv.setUint32(off + 4, Math.floor(v / 0x1_0000_0000) >>> 0, true);
-  };
+  const u64 = (off: number, v: number): void => storeU64(dv, off, v);
   dv.setUint32(S.ssi_signo, i.signo >>> 0, true);
   dv.setInt32(S.ssi_errno, i.errno ?? 0, true);
   dv.setInt32(S.ssi_code, i.code, true);

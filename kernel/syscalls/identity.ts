@@ -7,6 +7,7 @@ import { EFAULT, EINVAL, EPERM, ESRCH } from '../errno.js';
 import { UTS_MACHINE, UTS_RELEASE, UTS_SYSNAME, UTS_VERSION } from '../version.js';
 import type { Cred, Process, Task } from '../task.js';
 import { RLIMIT_NOFILE, RLIM_INFINITY, RLIM_NLIMITS } from '../task.js';
+import { storeU64 } from '../../cpu/memory.js';
 
 const isRoot = (c: Cred): boolean => c.euid === 0;
 const enc = new TextEncoder(), dec = new TextDecoder();
@@ -231,10 +232,7 @@ export function sysinfo(t: Task, info: number): number {
   const k = t.kernel;
   const b = new Uint8Array(SYSINFO.size);
   const dv = new DataView(b.buffer);
-  const u64 = (off: number, v: number): void => {
-    dv.setUint32(off, v % 0x1_0000_0000, true);
-    dv.setUint32(off + 4, Math.floor(v / 0x1_0000_0000), true);
-  };
+  const u64 = (off: number, v: number): void => storeU64(dv, off, v);
   u64(SYSINFO.uptime, Math.floor(k.clock.monotonicNs() / 1e9));
   u64(SYSINFO.totalram, k.pages.totalPages * 4096);
   u64(SYSINFO.freeram, k.pages.freePages * 4096);

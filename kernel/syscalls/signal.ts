@@ -153,10 +153,10 @@ export function sigaltstack(t: Task, uss: number, uoss: number): number {
   if (uoss !== 0) {
     const b = new Uint8Array(24);
     const dv = new DataView(b.buffer);
-    dv.setUint32(0, t.altstack.sp % 0x1_0000_0000, true);
+    dv.setUint32(0, t.altstack.sp >>> 0, true);
     dv.setUint32(4, Math.floor(t.altstack.sp / 0x1_0000_0000), true);
     dv.setInt32(8, altStackFlags(t.altstack, sp) | (t.altstack.flags & SS_AUTODISARM), true);
-    dv.setUint32(16, t.altstack.size % 0x1_0000_0000, true);
+    dv.setUint32(16, t.altstack.size >>> 0, true);
     dv.setUint32(20, Math.floor(t.altstack.size / 0x1_0000_0000), true);
     m.writeBytes(uoss, b);
   }
