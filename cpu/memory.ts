@@ -178,8 +178,9 @@ export class GuestMemory {
     while (i < max) {
       const a = addr + i;
       if (!this.check(a, 1, PERM_R)) throw new MemoryFault(a, false);
-      // Up to the end of a's page (readable as a whole) or of the bytes allowed.
-      const stop = Math.min(a - (a % PAGE_SIZE) + PAGE_SIZE, addr + max);
+      // Up to the end of a's page (readable as a whole) or of the bytes allowed. a is below 2^32 (checked):
+      // its low 12 bits by `&`, as `%` on a double would be a library call.
+      const stop = Math.min(a - (a & (PAGE_SIZE - 1)) + PAGE_SIZE, addr + max);
       for (let j = a; j < stop; j++) if (u8[j] === 0) return j - addr;
       i = stop - addr;
     }
