@@ -29,7 +29,7 @@ let Q1 = 0, Q0 = 0, R1 = 0, R0 = 0;
  * integer steps: `%` and a floor division on doubles above 2^31 are a
  * library call each in V8 (a 64-bit mul took eleven).
  */
-function umul32(a: number, b: number): number {
+export function umul32(a: number, b: number): number {
   a >>>= 0; b >>>= 0;
   const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
   const ll = al * bl, lh = al * bh, hl = ah * bl; // each < 2^32
@@ -38,6 +38,9 @@ function umul32(a: number, b: number): number {
   H = ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
   return Math.imul(a, b) >>> 0;
 }
+
+/** The high word of the last umul32 (pmuludq, sse-int.ts). */
+export function umulHigh(): number { return H; }
 
 /** Unsigned 64x64 -> 128 into W3..W0 (uint32 words). Sums stay below 2^35, exact; `>>> 0` takes them mod 2^32. */
 function umul64(a1: number, a0: number, b1: number, b0: number): void {

@@ -15,6 +15,7 @@ import { def, codes } from '../registry.js';
 import { align16, ld16, rchk } from '../access.js';
 import { pure } from './operands.js';
 import { emit, type Gen } from '../emit.js';
+import { umul32, umulHigh } from './muldiv.js';
 
 const SBUF = new ArrayBuffer(16);
 const S8 = new Uint8Array(SBUF);
@@ -154,13 +155,8 @@ reg(['Pmuludq_xmm_xmmm128'], (c, i) => {
   src(c, i);
   const d = c.x32, o = 4 * i.r0;
   for (let k = 0; k < 4; k += 2) {
-    const a = d[o + k] >>> 0, b = S32[k] >>> 0;
-    const al = a & 0xffff, ah = a >>> 16, bl = b & 0xffff, bh = b >>> 16;
-    const ll = al * bl, lh = al * bh, hl = ah * bl;
-    // Integer steps only (muldiv.ts: umul32): the low word's carry from 16-bit pieces.
-    const mid = (ll >>> 16) + (lh & 0xffff) + (hl & 0xffff);
-    d[o + k + 1] = ah * bh + (lh >>> 16) + (hl >>> 16) + (mid >>> 16);
-    d[o + k] = Math.imul(a, b);
+    d[o + k] = umul32(d[o + k], S32[k]);
+    d[o + k + 1] = umulHigh();
   }
 });
 /** pmaddwd: signed word products summed in pairs into dwords. */
