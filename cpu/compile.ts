@@ -20,7 +20,7 @@
  */
 import { flagsLiveIn, type Block, type BlockExec } from './block.js';
 import { Gen, HELPER_NAMES, STOP_MARK, emitterFor } from './emit.js';
-import { stackWindow, windowCheck } from './stack-window.js';
+import { accesses, stackWindow, windowCheck, windowExit } from './stack-window.js';
 import { FLOW_BRANCH, FLOW_CONDITIONAL, FLOW_NEXT, type Insn } from './insn.js';
 import { badAccess, gpFault, ld16, ld32, ld64, ld8, st16, st32, st64, st8 } from './access.js';
 import { cond, getCF, setSome } from './flags.js';
@@ -194,7 +194,12 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
   // Hot code (registers in locals) tests the run's stack accesses once (stack-window.ts).
   const win = g.regs !== null ? stackWindow(ins, skipTo) : null;
   const winName = `sw_${off}`;
-  if (win !== null && g.regs !== null) body += g.regs.instr(windowCheck(win, winName), null);
+  if (win !== null && g.regs !== null) {
+    // In a trace a window that does not hold leaves it where the run starts (the blocks test each
+    // access themselves), so the accesses it covers are emitted without tests or slow paths.
+    const check = g.bail ? windowExit(win, `{ c.rip = ${g.abs(ins[0].addr)}; ${g.ret(off)} }`) : windowCheck(win, winName);
+    body += g.regs.instr(check, null);
+  }
   // The lazy-flag statements of the instruction before, left for the jcc after it (FLAGS_AT_EXIT).
   let pending = '';
   for (let j = 0; j < n; j++) {
@@ -215,6 +220,7 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
     g.called = false;
     g.fused = false;
     g.win = win !== null && win.covered[j] ? winName : '';
+    g.held = g.win !== '' && g.bail && accesses(i);
     const inl = inlined.get(j) ?? null;
     g.inline = inl !== null && g.regs !== null ? INLINE_MARK : inl;
     // The update the instruction before left for this jcc's exit path (the emitter takes it there).
@@ -257,6 +263,7 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
     if (g.stored && !marked) body += stop;
   }
   g.win = '';
+  g.held = false;
   return body;
 }
 

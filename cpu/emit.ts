@@ -15,7 +15,7 @@
  * call the access.ts helpers (which fault) only when it fails.
  */
 import type { Exec, Insn } from './insn.js';
-import { SEG_FS, SEG_GS } from './insn.js';
+import { SEG_FS, SEG_GS, SEG_NONE } from './insn.js';
 import { type RegCache, narrowCall, syncedCall } from './regcache.js';
 
 export type Emitter = (i: Insn, g: Gen) => string | null;
@@ -110,6 +110,12 @@ export class Gen {
    * start with `win || ...`.
    */
   win = '';
+  /**
+   * In a trace, the window of the run was tested where the run starts and the
+   * trace left there when it did not hold: an access in it needs no test and no
+   * slow path (inRam/writable are `true`, load/store emit the fast path alone).
+   */
+  held = false;
   /** Set by store emitters: the block must check c.stop after this instruction. */
   stored = false;
   /** Set when the instruction's code calls its handler (which may store anywhere). */
@@ -231,10 +237,21 @@ export class Gen {
     return i.ripRel ? this.abs(i.md) : `${i.md}`;
   }
 
+  /**
+   * rsp plus `d` as an address. Under a held window (below 2^31 there:
+   * windowExit) its int32 form, which V8 uses as an index without conversion.
+   */
+  rsp(d: number): string {
+    const sum = d === 0 ? '' : d > 0 ? ` + ${d}` : ` - ${-d}`;
+    return this.held ? `((r[8]${sum}) | 0)` : `(r[8] >>> 0) + r[9] * 4294967296${sum}`;
+  }
+
   /** JS expression of the effective address of i's memory operand. */
   addr(i: Insn): string {
     const reg64 = (x: number) => `((r[${x}] >>> 0) + r[${x + 1}] * 4294967296)`;
     let e: string;
+    // Every access of a held instruction is [rsp + d] (stack-window.ts: covered).
+    if (this.held && i.mb === 8 && i.mx < 0 && !i.ripRel && !i.m32 && i.mseg === SEG_NONE) return this.rsp(i.md);
     if (i.ripRel) {
       e = this.abs(i.md);
     } else if (i.m32) {
@@ -268,11 +285,13 @@ export class Gen {
 
   /** Condition: n bytes at a are in RAM above page 0 (true at once inside a holding stack window). */
   inRam(a: string, n: number): string {
+    if (this.held) return 'true';
     const t = `${a} >= 4096 && ${a} + ${n} <= size`;
     return this.win === '' ? t : `${this.win} || ${t}`;
   }
   /** Condition: as inRam, and off pages holding decoded code (a store's fast path). */
   writable(a: string, n: number): string {
+    if (this.held) return 'true';
     const t = `${a} >= 4096 && ${a} + ${n} <= size && (cp[${a} >>> 12] | cp[(${a} + ${n - 1}) >>> 12]) === 0`;
     return this.win === '' ? t : `${this.win} || ${t}`;
   }
@@ -281,10 +300,12 @@ export class Gen {
   load(dst: string, a: string, n: 1 | 2 | 4): string {
     const fast = n === 1 ? `u8[${a}]` : n === 2 ? `dv.getUint16(${a}, true)` : `dv.getInt32(${a}, true)`;
     const slow = n === 1 ? 'ld8' : n === 2 ? 'ld16' : 'ld32';
+    if (this.held) return `const ${dst} = ${fast};\n`;
     return `const ${dst} = ${this.inRam(a, n)} ? ${fast} : (c.k = ${this.k}, ${slow}(c, ${a}));\n`;
   }
   /** Statements declaring `<lo>` and `<hi>` from a 64-bit load at a. */
   load64(lo: string, hi: string, a: string): string {
+    if (this.held) return `const ${lo} = dv.getInt32(${a}, true), ${hi} = dv.getInt32(${a} + 4, true);\n`;
     return `let ${lo}, ${hi};\n` +
       `if (${this.inRam(a, 8)}) { ${lo} = dv.getInt32(${a}, true); ${hi} = dv.getInt32(${a} + 4, true); }\n` +
       `else { c.k = ${this.k}; ${lo} = ld64(c, ${a}); ${hi} = c.hi; }\n`;
@@ -295,6 +316,10 @@ export class Gen {
    */
   load128(dst: string, a: string, aligned: boolean): string {
     const ok = aligned ? `(${this.inRam(a, 16)}) && (${a} & 15) === 0` : this.inRam(a, 16);
+    if (this.held && !aligned) {
+      return `const ${dst}_0 = dv.getInt32(${a}, true), ${dst}_1 = dv.getInt32(${a} + 4, true), ` +
+        `${dst}_2 = dv.getInt32(${a} + 8, true), ${dst}_3 = dv.getInt32(${a} + 12, true);\n`;
+    }
     return `let ${dst}_0, ${dst}_1, ${dst}_2, ${dst}_3;\n` +
       `if (${ok}) { ${dst}_0 = dv.getInt32(${a}, true); ${dst}_1 = dv.getInt32(${a} + 4, true); ${dst}_2 = dv.getInt32(${a} + 8, true); ${dst}_3 = dv.getInt32(${a} + 12, true); }\n` +
       `else { c.k = ${this.k}; ${this.handler()} }\n`;
@@ -302,9 +327,10 @@ export class Gen {
 
   /** Statements storing n bytes of v (64: lo and hi) at a; marks the instruction as storing. */
   store(a: string, n: 1 | 2 | 4 | 8, v: string, hi = '0'): string {
-    this.stored = true;
     const fast = n === 1 ? `u8[${a}] = ${v};` : n === 2 ? `dv.setUint16(${a}, ${v}, true);` : n === 4 ? `dv.setInt32(${a}, ${v}, true);`
       : `dv.setInt32(${a}, ${v}, true); dv.setInt32(${a} + 4, ${hi}, true);`;
+    if (this.held) return `${fast}\n`;
+    this.stored = true;
     const slow = n === 1 ? `st8(c, ${a}, ${v})` : n === 2 ? `st16(c, ${a}, ${v})` : n === 4 ? `st32(c, ${a}, ${v})` : `st64(c, ${a}, ${v}, ${hi})`;
     return `if (${this.writable(a, n)}) { ${fast} }\n` +
       `else { c.k = ${this.k}; ${slow}; ${STOP_MARK}}\n`;

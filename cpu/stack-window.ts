@@ -117,6 +117,24 @@ function plus(d: number): string {
  * RAM above page 0 and off code pages. `name` is the boolean local it declares.
  */
 export function windowCheck(w: StackWindow, name: string): string {
-  return `const ${name} = r[9] === 0 && ${plus(w.lo)} >= 4096 && ${plus(w.hi)} <= size && ` +
-    `(cp[${plus(w.lo)} >>> 12] | cp[${plus(w.hi - 1)} >>> 12]) === 0;\n`;
+  return `const ${name} = ${holds(w)};\n`;
+}
+
+/** The condition the window holds under. */
+function holds(w: StackWindow): string {
+  return `r[9] === 0 && ${plus(w.lo)} >= 4096 && ${plus(w.hi)} <= size && (cp[${plus(w.lo)} >>> 12] | cp[${plus(w.hi - 1)} >>> 12]) === 0`;
+}
+
+/**
+ * The statement running `leave` (code that leaves the function) when the
+ * window does not hold, or lies above 2^31: where it holds, its accesses
+ * need no test and take their addresses as int32 (Gen.rsp).
+ */
+export function windowExit(w: StackWindow, leave: string): string {
+  return `if (!(${holds(w)} && ${plus(w.hi)} <= 2147483648)) ${leave}\n`;
+}
+
+/** Whether the instruction accesses memory or the stack (not lea, whose operand is an address only). */
+export function accesses(i: Insn): boolean {
+  return !NO_ACCESS.has(i.code);
 }

@@ -178,12 +178,12 @@ function callSource(i: Insn, g: Gen, target: string, reads: number[]): string {
   if (g.gateCall && g.k === g.n - 1) {
     // A trace's recorded system call: the gate gets the return address without the push it would pop
     // (same memory, same rsp); a stack that could not take the push, or another target, leaves the trace.
-    return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+    return `const ${t} = ${target}, ${sp} = ${g.rsp(-8)};\n` +
       `if (${t} >= 0 && ${t} < ${PAGE_SIZE} && (${g.writable(sp, 8)})) {\n` +
       `  c.ctx.gateRet = ${g.abs(i.next)}; c.rip = ${t};\n` +
       `} else { c.k = ${g.k}; ${slow} }\n`;
   }
-  return `const ${t} = ${target}, ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+  return `const ${t} = ${target}, ${sp} = ${g.rsp(-8)};\n` +
     `if (${t} >= 0 && ${t} < 140737488355328 && (${g.writable(sp, 8)})) {\n` +
     `  if (${t} < ${PAGE_SIZE}) { c.ctx.gateSavedLo = dv.getInt32(${sp}, true); c.ctx.gateSavedHi = dv.getInt32(${sp} + 4, true); }\n` +
     `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
@@ -192,11 +192,15 @@ function callSource(i: Insn, g: Gen, target: string, reads: number[]): string {
 emit(callRel, (i, g) => callSource(i, g, g.abs(i.target), []));
 emit(callFollowed, (i, g) => {
   const sp = g.v('sp');
+  if (g.held) {
+    return `const ${sp} = ${g.rsp(-8)};\n` +
+      `dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n`;
+  }
   g.stored = true;
   const slow = g.narrowHandler([8, 9], [8, 9]);
   // The handler is the only path that can store to code, and it ends the instruction: c.stop is checked after it alone.
   g.called = false;
-  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+  return `const ${sp} = ${g.rsp(-8)};\n` +
     `if (${g.writable(sp, 8)}) {\n` +
     `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
     `} else { c.k = ${g.k}; ${slow} ${STOP_MARK}}\n`;
@@ -225,7 +229,7 @@ emit(callM, (i, g) => {
 });
 emit(ret, (i, g) => {
   const sp = g.v('sp');
-  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n` +
+  return `const ${sp} = ${g.rsp(0)};\n` +
     `if ((${g.inRam(sp, 8)}) && dv.getInt32(${sp} + 4, true) === 0) {\n` +
     `  c.rip = dv.getInt32(${sp}, true) >>> 0; r[8] = (${sp} + ${8 + (i.imm & 0xffff)}) | 0; r[9] = 0;\n` +
     `} else { c.k = ${g.k}; ${g.narrowHandler([8, 9], [8, 9])} }\n`;

@@ -141,12 +141,16 @@ for (const [fn, aligned] of [[loadA, true], [loadU, false]] as [Exec, boolean][]
 for (const [fn, aligned] of [[storeA, true], [storeU, false]] as [Exec, boolean][]) {
   emit(fn, (i, g) => {
     const a = g.v('a');
-    g.stored = true;
-    const ok = `${a} >= 4096 && ${a} + 16 <= size${aligned ? ` && (${a} & 15) === 0` : ''} && (cp[${a} >>> 12] | cp[(${a} + 15) >>> 12]) === 0`;
+    const ok = aligned ? `(${g.writable(a, 16)}) && (${a} & 15) === 0` : g.writable(a, 16);
     const b = 4 * i.r1;
+    const put = `dv.setInt32(${a}, x[${b}], true); dv.setInt32(${a} + 4, x[${b + 1}], true); dv.setInt32(${a} + 8, x[${b + 2}], true); dv.setInt32(${a} + 12, x[${b + 3}], true);`;
+    if (g.held && !aligned) return `const ${a} = ${g.addr(i)};\n${put}\n`;
+    const slow = g.handler();
+    // Only the handler can meet a code page (c.stop); a slow path that leaves the trace never comes back here.
+    g.stored = g.called;
     return `const ${a} = ${g.addr(i)};\n` +
-      `if (${ok}) { dv.setInt32(${a}, x[${b}], true); dv.setInt32(${a} + 4, x[${b + 1}], true); dv.setInt32(${a} + 8, x[${b + 2}], true); dv.setInt32(${a} + 12, x[${b + 3}], true); }\n` +
-      `else { c.k = ${g.k}; ${g.handler()} }\n`;
+      `if (${ok}) { ${put} }\n` +
+      `else { c.k = ${g.k}; ${slow} }\n`;
   });
 }
 emit(movqXX, (i) => `x[${4 * i.r0}] = x[${4 * i.r1}]; x[${4 * i.r0 + 1}] = x[${4 * i.r1 + 1}]; x[${4 * i.r0 + 2}] = 0; x[${4 * i.r0 + 3}] = 0;\n`);

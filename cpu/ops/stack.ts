@@ -201,8 +201,10 @@ def(codes('Leavew'), () => leavew);
  */
 function pushSource(g: Gen, lo: string, hi: string): string {
   const sp = g.v('sp');
+  const put = `dv.setInt32(${sp}, ${lo}, true); dv.setInt32(${sp} + 4, ${hi}, true); r[8] = ${sp} | 0; r[9] = 0;`;
+  if (g.held) return `const ${sp} = ${g.rsp(-8)};\n${put}\n`;
   g.stored = true;
-  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296 - 8;\n` +
+  return `const ${sp} = ${g.rsp(-8)};\n` +
     `if (${g.writable(sp, 8)}) {\n` +
     `  dv.setInt32(${sp}, ${lo}, true); dv.setInt32(${sp} + 4, ${hi}, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
     `} else { c.k = ${g.k}; st64(c, ${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = 0; ${STOP_MARK}}\n`;
@@ -217,7 +219,7 @@ emit(pushM64, (i, g) => {
 /** pop: a stack outside RAM faults in ld64 (pop64's check), before rsp or the register changes. */
 emit(popR64, (i, g) => {
   const sp = g.v('sp'), lo = g.v('lo'), hi = g.v('hi');
-  return `const ${sp} = (r[8] >>> 0) + r[9] * 4294967296;\n${g.load64(lo, hi, sp)}` +
+  return `const ${sp} = ${g.rsp(0)};\n${g.load64(lo, hi, sp)}` +
     `r[8] = (${sp} + 8) | 0; r[9] = 0; r[${i.a}] = ${lo}; r[${i.a + 1}] = ${hi};\n`;
 });
 

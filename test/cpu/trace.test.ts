@@ -162,6 +162,43 @@ describe('traces', () => {
     expect(ends[2]).to.deep.equal(ends[0]);
   });
 
+  it('a member whose stack window fails leaves the trace where it starts: each access is tested again, faults and code stores as in a block', () => {
+    // head: rsi += 1; at round 2000 rsp = rdi. A: push rax; push rbx; pop rbx; pop rax; rax += 1 — one window, no tests of its own in the trace.
+    const head = new Asm().i('Add_rm64_imm8', 'rsi', 1).i('Cmp_rm32_imm32', 'esi', 2000).i('Cmove_r64_rm64', 'rsp', 'rdi')
+      .i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const a = new Asm().i('Push_r64', 'rax').i('Push_r64', 'rbx').i('Pop_r64', 'rbx').i('Pop_r64', 'rax').i('Add_rm64_imm8', 'rax', 1)
+      .i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, tail()]]);
+    // rsp 4104: the first push (at 4096) is in RAM, the second (4088) in page 0. rsp on A's own page: every push is a store to code.
+    for (const rdi of [PAGE + 8, A + 0x800]) {
+      const ends: End[] = [];
+      const low: number[][] = [];
+      for (const tier of ['interp', 'compiled', 'hot'] as const) {
+        const mc = start(bytes, tier, { [RAX]: 0x1234, [RBX]: 0x55, [RCX]: 3000, [RDI]: rdi });
+        ends.push(runToEnd(mc));
+        low.push(Array.from(mc.mem.u8.subarray(PAGE - 16, PAGE + 16)), Array.from(mc.mem.u8.subarray(A + 0x7f0, A + 0x800)));
+        if (tier !== 'interp' && rdi === PAGE + 8) {
+          // The trace ran 1999 rounds and is still there; its member A tests the window where A starts, its accesses nothing.
+          const src = loopTrace(mc, [CODE_BASE, A, TAIL])?.[1] ?? '';
+          expect(src, tier).to.match(/if \(!\(\$9 === 0 && /);
+          expect(src.includes('st64('), tier).to.equal(false);
+        }
+      }
+      if (rdi === PAGE + 8) {
+        expect([ends[0].reason, ends[0].signal, ends[0].rip], 'fault').to.deep.equal([ExitReason.Fault, SIGSEGV, A + 1]);
+      } else {
+        expect([ends[0].reason, ends[0].signal], 'end').to.deep.equal([ExitReason.Fault, SIGILL]);
+        expect(ends[0].regs[2 * RAX]).to.equal(0x1234 + 3000);
+      }
+      expect(ends[1], `compiled, rsp ${rdi}`).to.deep.equal(ends[0]);
+      expect(ends[2], `hot, rsp ${rdi}`).to.deep.equal(ends[0]);
+      expect(low[2]).to.deep.equal(low[0]);
+      expect(low[4]).to.deep.equal(low[0]);
+      expect(low[3]).to.deep.equal(low[1]);
+      expect(low[5]).to.deep.equal(low[1]);
+    }
+  });
+
   it('a store to code drops the trace: the new code runs, in a later block and right after the store', () => {
     // A adds an imm32 to rax; at round 2000 the tail rewrites that immediate to 100, and the one of its own next instruction.
     const a = new Asm().i('Add_rm64_imm32', 'rax', 1).i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
