@@ -8,6 +8,7 @@
  * callers can turn a bad pointer into EFAULT in one place.
  */
 import { PAGE_SIZE } from '../trampoline/layout.js';
+import { DOUBLE_ZERO } from './double-field.js';
 
 export const PERM_R = 1;
 export const PERM_W = 2;
@@ -83,6 +84,22 @@ export class GuestMemory {
     this.codePages = new Uint8Array(sizeBytes >>> PAGE_SHIFT);
     this.placed = new Float64Array(sizeBytes >>> PAGE_SHIFT);
   }
+
+  /**
+   * A byte view of [addr, addr+len) (the caller checked the range). The last
+   * one made is handed out again for the same range: making a view costs
+   * more than a 1-byte read(2) itself, and a loop reads into one buffer.
+   */
+  view(addr: number, len: number): Uint8Array {
+    const v = this.lastView;
+    if (addr === this.lastViewAt && v.length === len) return v;
+    const w = new Uint8Array(this.buffer, addr, len);
+    this.lastView = w;
+    this.lastViewAt = addr;
+    return w;
+  }
+  private lastView = new Uint8Array(0);
+  private lastViewAt = DOUBLE_ZERO;
 
   /** True when [addr, addr+len) lies in RAM and every page in it grants all of `need`. */
   check(addr: number, len: number, need: number): boolean {
