@@ -38,6 +38,8 @@ const table = new Map<string, FileLocks>();
 const waitsFor = new Map<number, number>();
 
 function locksOf(f: OpenFile, create: boolean): FileLocks | undefined {
+  // Every close asks (twice); with no lock anywhere, no key string need be made.
+  if (!create && table.size === 0) return undefined;
   const loc = fileLoc(f);
   if (loc === undefined) return undefined;
   const key = inodeKey(loc.inode);
