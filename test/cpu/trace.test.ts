@@ -199,6 +199,35 @@ describe('traces', () => {
     }
   });
 
+  it('a trapping syscall ends a trace and the run every round, as the interpreter stops', () => {
+    // head: rsi += 1, jmp A. A: syscall (the trap path's exit from the run), rdi += rsi, jmp to the tail.
+    const head = new Asm().i('Add_rm64_imm8', 'rsi', 1).i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const a = new Asm().i('Syscall').i('Add_r64_rm64', 'rdi', 'rsi').i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    // The tail counts in ebp: the syscall overwrites rcx.
+    const back = new Asm().i('Sub_rm32_imm8', 'ebp', 1).i('Je_rel32_64', L('end'))
+      .i('Mov_r32_imm32', 'edx', CODE_BASE).i('Jmp_rm64', 'rdx').label('end').i('Ud2');
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, back]]);
+    const ends: End[] = [];
+    const traps: number[][] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RBP]: 3000 });
+      const seen: number[] = [];
+      let r: ExitReason;
+      // Each run stops at the syscall, right after it: rip, the count, rdi as the syscall left them.
+      while ((r = mc.cpu.run(mc.ctx, 10_000_000)) === ExitReason.SyscallTrap && seen.length < 4 * 3000) {
+        seen.push(mc.ctx.rip, mc.ctx.retired, mc.ctx.getReg(RDI));
+      }
+      expect(r, tier).to.equal(ExitReason.Fault);
+      ends.push(runToEnd(mc, 0));
+      traps.push(seen);
+    }
+    expect(traps[0]).to.have.length(3 * 3000);
+    expect(traps[1]).to.deep.equal(traps[0]);
+    expect(traps[2]).to.deep.equal(traps[0]);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
   it('a store to code drops the trace: the new code runs, in a later block and right after the store', () => {
     // A adds an imm32 to rax; at round 2000 the tail rewrites that immediate to 100, and the one of its own next instruction.
     const a = new Asm().i('Add_rm64_imm32', 'rax', 1).i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
