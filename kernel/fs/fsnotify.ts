@@ -8,7 +8,7 @@
 import { EINTR, EPERM } from '../errno.js';
 import type { OpenFile } from '../file.js';
 import { BLOCK, type WaitQueue } from '../wait.js';
-import { inodeKey, isDir, isReg } from './inode.js';
+import { type Attr, inodeKey, isDir, isReg } from './inode.js';
 import type { Loc } from './mount.js';
 import type { FsTask } from './task.js';
 
@@ -57,8 +57,9 @@ export interface FsNotifyHooks {
 /** Where the guest reached an object from (for the events its parent's watches get). */
 export interface Via { parent?: Loc | null; name?: string; path?: string }
 
-export function objOf(loc: Loc, via: Via = {}): FsObject {
-  const a = loc.inode.getattr();
+/** The object at loc (attr: its attributes when the caller has them). */
+export function objOf(loc: Loc, via: Via = {}, attr?: Attr): FsObject {
+  const a = attr ?? loc.inode.getattr();
   const mode = typeof a === 'number' ? 0 : a.mode;
   return {
     node: inodeKey(loc.inode),

@@ -128,9 +128,9 @@ export class Vfs {
   setNotify(hub: FsNotifyHooks | null): void { this.notify = hub; }
 
   /** How a walk reached its object, for fsnotify. */
-  via(t: FsTask, found: Found): Via {
+  via(t: FsTask, found: Found, path = this.foundPath(t, found)): Via {
     const plain = found.last === 'norm' && found.path === undefined;
-    return { parent: plain ? found.parent : null, name: plain ? found.name : undefined, path: this.foundPath(t, found) };
+    return { parent: plain ? found.parent : null, name: plain ? found.name : undefined, path };
   }
 
   /**
@@ -325,7 +325,8 @@ export class Vfs {
     }
     if ((flags & O_NOATIME) !== 0 && t.cred.fsuid !== 0 && t.cred.fsuid !== a.uid) return -EPERM;
     const hub = this.notify;
-    const obj = hub === null ? null : objOf(loc, this.via(t, found));
+    // The path and attributes just looked up, not looked up again.
+    const obj = hub === null ? null : objOf(loc, this.via(t, found, gpath), a);
     if (obj !== null) {
       const p = askPermission(t, hub, 'open', obj);
       if (p !== 0) return p;
