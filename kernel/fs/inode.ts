@@ -53,10 +53,19 @@ export interface StatFs {
 /** RENAME_* flags of renameat2. */
 export const RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
 
+/** What a permission check reads of the attributes. */
+export type Access = Pick<Attr, 'mode' | 'uid' | 'gid'>;
+
 export interface Inode {
   readonly sb: SuperBlock;
   readonly ino: number;
   getattr(): Attr | number;
+  /**
+   * The mode, owner and group getattr would report, without making an Attr
+   * (a path walk asks each directory it passes for its type and search
+   * permission). Optional: callers fall back to getattr().
+   */
+  access?(): Access | number;
   setattr?(change: SetAttr): number;
 
   // Directories. The generic layer has already checked permissions, the
@@ -148,7 +157,7 @@ export function inGroupOf(cred: Cred, gid: number): boolean { return cred.fsgid 
  * fsuid 0 has CAP_DAC_OVERRIDE (read/write anything, search any directory,
  * execute a file only when some x bit is set).
  */
-export function permission(attr: Attr, cred: Cred, mask: number): boolean {
+export function permission(attr: Access, cred: Cred, mask: number): boolean {
   if (cred.fsuid === 0) {
     if ((mask & MAY_EXEC) === 0 || isDir(attr.mode)) return true;
     return (attr.mode & 0o111) !== 0;

@@ -36,14 +36,14 @@ export interface WalkCtx {
 }
 
 export function attrMode(i: Inode): number {
-  const a = i.getattr();
+  const a = i.access !== undefined ? i.access() : i.getattr();
   return typeof a === 'number' ? 0 : a.mode;
 }
 
 export function isDirInode(i: Inode): boolean { return isDir(attrMode(i)); }
 
 function maySearch(i: Inode, cred: Cred): boolean {
-  const a = i.getattr();
+  const a = i.access !== undefined ? i.access() : i.getattr();
   if (typeof a === 'number') return false;
   return permission(a, cred, MAY_EXEC);
 }

@@ -7,7 +7,7 @@
 import { EEXIST, EFBIG, EINVAL, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, ENXIO } from '../errno.js';
 import { type FileOps, OpenFile } from '../file.js';
 import {
-  type Attr, BLKSIZE, type DirEntry, type Inode, RENAME_EXCHANGE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
+  type Access, type Attr, BLKSIZE, type DirEntry, type Inode, RENAME_EXCHANGE, S_IFBLK, S_IFCHR, S_IFDIR, S_IFLNK, S_IFMT, S_IFREG,
   type SetAttr, type StatFs, SuperBlock, type Timespec, blocksFor, dtype, isDir, nowTimespec,
 } from './inode.js';
 import { releaseFileLocks } from './locks.js';
@@ -58,6 +58,9 @@ export class TmpNode implements Inode {
     this.atime = this.mtime = this.ctime = this.btime = nowTimespec();
     if (isDir(mode)) { this.children = new Map(); this.nlink = 2; }
   }
+
+  /** The node itself: its mode, uid and gid fields are what getattr reports. */
+  access(): Access { return this; }
 
   getattr(): Attr {
     const size = isDir(this.mode) ? 4096 : (this.mode & S_IFMT) === S_IFLNK ? this.target.length : this.size;

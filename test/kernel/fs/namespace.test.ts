@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { E, O, type FakeTask, type Sandbox, makeWorld } from './helpers.js';
+import { rootCred } from '../../../kernel/fs/index.js';
 
 for (const where of ['/home/user', '/tmp'] as const) {
   describe(`kernel/fs namespace on ${where === '/tmp' ? 'tmpfs' : 'hostfs'}`, () => {
@@ -62,6 +63,19 @@ for (const where of ['/home/user', '/tmp'] as const) {
       expect(t.sys('access', t.str(p('pub/ro')), 2)).to.equal(E.EACCES);
       expect(t.sys('access', t.str(p('pub/ro')), 4)).to.equal(0);
       expect(t.sys('chroot', t.str(p('pub')))).to.equal(E.EPERM);
+      // The walk sees a directory's mode as it is now (tmpfs answers from the node itself).
+      const user = t.cred;
+      t.cred = rootCred();
+      expect(t.sys('chmod', t.str(p('locked')), 0o711)).to.equal(0);
+      t.cred = user;
+      expect(t.stat(p('locked/f'))).to.include({ mode: 0o100644 });
+      t.cred = rootCred();
+      expect(t.sys('chown', t.str(p('locked')), 1000, 1000)).to.equal(0);
+      expect(t.sys('chmod', t.str(p('locked')), 0o100)).to.equal(0);
+      t.cred = user;
+      expect(t.stat(p('locked/f'))).to.include({ mode: 0o100644 });
+      t.cred = { ...user, fsuid: 1001 };
+      expect(t.stat(p('locked/f'))).to.equal(E.EACCES);
     });
 
     it('makes and removes directories with Linux errnos', () => {
