@@ -192,17 +192,14 @@ function callSource(i: Insn, g: Gen, target: string, reads: number[]): string {
 emit(callRel, (i, g) => callSource(i, g, g.abs(i.target), []));
 emit(callFollowed, (i, g) => {
   const sp = g.v('sp');
-  if (g.held) {
-    return `const ${sp} = ${g.rsp(-8)};\n` +
-      `dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n`;
-  }
+  const put = `dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;`;
+  if (g.held) return `const ${sp} = ${g.rsp(-8)};\n${put}\n`;
   g.stored = true;
   const slow = g.narrowHandler([8, 9], [8, 9]);
   // The handler is the only path that can store to code, and it ends the instruction: c.stop is checked after it alone.
   g.called = false;
   return `const ${sp} = ${g.rsp(-8)};\n` +
-    `if (${g.writable(sp, 8)}) {\n` +
-    `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
+    `if (${g.writable(sp, 8)}) {\n  ${put}\n` +
     `} else { c.k = ${g.k}; ${slow} ${STOP_MARK}}\n`;
 });
 emit(callR, (i, g) => callSource(i, g, `(r[${i.a}] >>> 0) + r[${i.a + 1}] * 4294967296`, [i.a, i.a + 1]));

@@ -205,8 +205,7 @@ function pushSource(g: Gen, lo: string, hi: string): string {
   if (g.held) return `const ${sp} = ${g.rsp(-8)};\n${put}\n`;
   g.stored = true;
   return `const ${sp} = ${g.rsp(-8)};\n` +
-    `if (${g.writable(sp, 8)}) {\n` +
-    `  dv.setInt32(${sp}, ${lo}, true); dv.setInt32(${sp} + 4, ${hi}, true); r[8] = ${sp} | 0; r[9] = 0;\n` +
+    `if (${g.writable(sp, 8)}) {\n  ${put}\n` +
     `} else { c.k = ${g.k}; st64(c, ${sp}, ${lo}, ${hi}); r[8] = ${sp} | 0; r[9] = 0; ${STOP_MARK}}\n`;
 }
 emit(pushR64, (i, g) => pushSource(g, `r[${i.a}]`, `r[${i.a + 1}]`));

@@ -105,7 +105,7 @@ function pollCommon(t: FsTask, name: string, fds: number, nfdsv: number, a: numb
   restartable: boolean): number {
   const nfds = nfdsv >>> 0;
   if (nfds > t.files.limit) return -EINVAL;
-  // select's scratch set (one call at a time), emptied before it returns.
+  // The scratch set select uses too (one call at a time), emptied before it returns.
   const queues = scanQueues;
   forgetQueues();
   const count = scanPollfds(t, fds, nfds, queues);
@@ -148,8 +148,8 @@ export const ppoll: FsHandler = (t, fds, nfds, tsp, sigmask, sigsetsize) => {
 /**
  * Scratch for select's result sets (one call at a time: the kernel runs one
  * handler at once and the sets are copied out before it returns) and the
- * queues a call would sleep on: a call over files that are ready allocates
- * nothing.
+ * queues a select or poll would sleep on: a call over files that are ready
+ * allocates nothing.
  */
 let outR = new Uint8Array(128), outW = new Uint8Array(128), outE = new Uint8Array(128);
 const scanQueues = new Set<WaitQueue>();
