@@ -128,7 +128,7 @@ export function skipTargets(b: Block): number[] {
 
 /** The views emitted code may use, as `name = expression` (see emit.ts). */
 const VIEWS: ReadonlyArray<readonly [string, string, RegExp]> = ([
-  ['B', 'b.addr'], ['r', 'c.r'], ['x', 'c.x32'], ['x16', 'c.x16'], ['xb', 'c.xu8'], ['dv', 'c.dv'], ['u8', 'c.u8'], ['cp', 'c.codePages'], ['size', 'c.size'],
+  ['B', 'b.addr'], ['r', 'c.r'], ['x', 'c.x32'], ['x16', 'c.x16'], ['xb', 'c.xu8'], ['dv', 'c.dv'], ['m32', 'c.m32'], ['u8', 'c.u8'], ['cp', 'c.codePages'], ['size', 'c.size'],
 ] as const).map(([name, e]) => [name, e, new RegExp(`(?<![\\w.$])${name}(?![\\w$])`)] as const);
 
 /**
@@ -191,8 +191,9 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
   // Skipped ranges still open (their end indices, innermost last).
   const open: number[] = [];
   let body = '';
-  // Hot code (registers in locals) tests the run's stack accesses once (stack-window.ts).
-  const win = g.regs !== null ? stackWindow(ins, skipTo) : null;
+  // Hot code (registers in locals) tests the run's stack accesses once (stack-window.ts). In a trace
+  // one access is enough: the test costs what the access's own would, and held accesses are cheaper.
+  const win = g.regs !== null ? stackWindow(ins, skipTo, g.bail ? 1 : 2) : null;
   const winName = `sw_${off}`;
   if (win !== null && g.regs !== null) {
     // In a trace a window that does not hold leaves it where the run starts (the blocks test each
@@ -221,6 +222,8 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
     g.fused = false;
     g.win = win !== null && win.covered[j] ? winName : '';
     g.held = g.win !== '' && g.bail && accesses(i);
+    g.heldDelta = g.held && win !== null ? win.delta[j] : 0;
+    g.opWord = false;
     const inl = inlined.get(j) ?? null;
     g.inline = inl !== null && g.regs !== null ? INLINE_MARK : inl;
     // The update the instruction before left for this jcc's exit path (the emitter takes it there).

@@ -14,6 +14,11 @@ export class GuestFault {
 }
 export const FAULT = new GuestFault();
 
+/** What Core.sys enters: the Cpu (its traceGate). */
+export interface TraceGate {
+  traceGate(n: number): number;
+}
+
 export class Core {
   /** The context being run. */
   ctx: CpuContext;
@@ -31,6 +36,8 @@ export class Core {
   readonly mem: GuestMemory;
   readonly u8: Uint8Array;
   readonly dv: DataView;
+  /** mem.m32: int32 words, for accesses known 4-aligned. */
+  readonly m32: Int32Array;
   /** Bytes of guest RAM: data accesses need 4096 <= a && a + n <= size. */
   readonly size: number;
   readonly codePages: Uint8Array;
@@ -70,13 +77,19 @@ export class Core {
    */
   tscRun = DOUBLE_ZERO;
   tscBase = 0;
+  /** The CPU running this core, whose traceGate a trace's system call enters (sys). Set by Cpu. */
+  owner: TraceGate | null = null;
   /**
    * A trace's call into the zpoline trampoline (trace.ts): `sys(n)` with the
    * instructions the trace retired before it runs the kernel's gate as the
    * run loop would and returns its answer (GATE_*), with c.rip where user
-   * code goes on. Set by Cpu.
+   * code goes on. A method, not a closure per CPU: a trace's function is
+   * shared by every kernel in the process, and its call site, seeing one
+   * target, stays inlined there.
    */
-  sys: (n: number) => number = () => 0;
+  sys(n: number): number {
+    return (this.owner as TraceGate).traceGate(n);
+  }
   /** Instructions a trace's gate calls already counted into the context (the run loop subtracts them). */
   gated = DOUBLE_ZERO;
 
@@ -84,6 +97,7 @@ export class Core {
     this.mem = mem;
     this.u8 = mem.u8;
     this.dv = mem.dv;
+    this.m32 = mem.m32;
     this.size = mem.size;
     this.codePages = mem.codePages;
     const ctx = new CpuContext();

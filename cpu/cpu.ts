@@ -43,6 +43,11 @@ const HOT = 4;
  */
 const HOTTER = 1024;
 
+/** The kernel's side of the gate (Cpu.gate): onGate(ctx) answers GATE_*. */
+export interface GateHandler {
+  onGate(ctx: CpuContext): number;
+}
+
 /**
  * Block functions (shared by source, compile.ts) of blocks that reached
  * HOTTER: the next block with the same first function is compiled hot at
@@ -110,9 +115,11 @@ export class Cpu {
    * pushed (the gate takes it and sets 0). On GATE_DEFER the CPU pushes it
    * then, so ExitReason.Gate always finds it on the stack.
    * Without it every gate entry leaves run(): the in-process kernel's call
-   * is then as dear as a trap.
+   * is then as dear as a trap. An object with a method rather than a
+   * function, as Core.sys: the call site sees the same target in every
+   * kernel of the process, which keeps it inlined.
    */
-  gate: ((ctx: CpuContext) => number) | null = null;
+  gate: GateHandler | null = null;
 
   constructor(mem: GuestMemory) {
     this.mem = mem;
@@ -121,7 +128,7 @@ export class Cpu {
     this.cache = new CodeCache(mem.codePages, mem.placed);
     this.decoder = new BlockDecoder(this.core);
     mem.onCodeWrite = (page: number) => this.cache.invalidatePage(page);
-    this.core.sys = (n: number) => this.traceGate(n);
+    this.core.owner = this;
   }
 
   /** Runs ctx until an exit reason; never throws for guest behaviour (bad code/memory -> ExitReason.Fault). */
@@ -136,6 +143,8 @@ export class Cpu {
     let reason: ExitReason;
     let prev: Block | null = rip === this.resumeRip ? this.resumeBlock : null;
     if (prev !== null && !prev.valid) prev = null;
+    // The next block runs its own function rather than its trace (see below).
+    let own = false;
     for (;;) {
       if (retired >= budget) { reason = ExitReason.Budget; this.resumeBlock = prev; this.resumeRip = rip; break; }
       if (rip < PAGE_SIZE && rip >= 0) {
@@ -186,7 +195,8 @@ export class Cpu {
       }
       // Counting stops past HOTTER, so a hot block costs no store here.
       if (compiled && b.runs <= HOTTER) this.tierUp(b, hotNow);
-      let f = b.exec;
+      let f = own && b.single !== null ? b.single : b.exec;
+      own = false;
       if (this.rec !== null) f = this.record(b);
       c.rip = b.end;
       c.tscBase = retired;
@@ -209,6 +219,9 @@ export class Cpu {
       retired += n;
       rip = c.rip;
       if (c.exit !== 0) { reason = c.exit; this.resumeBlock = b; this.resumeRip = rip; break; }
+      // A trace that left before its first instruction (its head's stack window does not hold) would be
+      // entered again at once, and again: the head's own function makes the progress, testing each access.
+      if (n === 0 && rip === b.addr && b.tb !== null) own = true;
       prev = b;
     }
     if (this.rec !== null) {
@@ -301,7 +314,7 @@ export class Cpu {
     ctx.retired += n;
     this.retiredTotal += n;
     const gate = this.gate;
-    const g = gate === null ? GATE_DEFER : gate(ctx);
+    const g = gate === null ? GATE_DEFER : gate.onGate(ctx);
     if (g === GATE_CONTINUE) {
       // A handler may have changed the registers' flags (never under GATE_CONTINUE today, but cheap to honour).
       c.flags = ctx.getRflags();
@@ -318,7 +331,7 @@ export class Cpu {
    * gate, and leaves in c.rip where user code goes on; when the gate does
    * not let it go on, c.exit is the reason the run loop stops with.
    */
-  private traceGate(n: number): number {
+  traceGate(n: number): number {
     const c = this.core;
     const ctx = c.ctx;
     const sled = c.rip <= GATE_ADDRESS ? GATE_ADDRESS - c.rip : 0;

@@ -116,6 +116,10 @@ export class Gen {
    * slow path (inRam/writable are `true`, load/store emit the fast path alone).
    */
   held = false;
+  /** Under a held window: rsp before this instruction less rsp where the run starts (tested 4-aligned there). */
+  heldDelta = 0;
+  /** Under a held window: this instruction's memory operand (addr(), bound to v('a')) is 4-aligned. */
+  opWord = false;
   /** Set by store emitters: the block must check c.stop after this instruction. */
   stored = false;
   /** Set when the instruction's code calls its handler (which may store anywhere). */
@@ -251,7 +255,10 @@ export class Gen {
     const reg64 = (x: number) => `((r[${x}] >>> 0) + r[${x + 1}] * 4294967296)`;
     let e: string;
     // Every access of a held instruction is [rsp + d] (stack-window.ts: covered).
-    if (this.held && i.mb === 8 && i.mx < 0 && !i.ripRel && !i.m32 && i.mseg === SEG_NONE) return this.rsp(i.md);
+    if (this.held && i.mb === 8 && i.mx < 0 && !i.ripRel && !i.m32 && i.mseg === SEG_NONE) {
+      this.opWord = this.stackWord(i.md);
+      return this.rsp(i.md);
+    }
     if (i.ripRel) {
       e = this.abs(i.md);
     } else if (i.m32) {
@@ -283,6 +290,25 @@ export class Gen {
     return e;
   }
 
+  /** Whether [rsp + d] is 4-aligned for sure: under a held window, which tests rsp's alignment where its run starts. */
+  stackWord(d: number): boolean {
+    return this.held && ((this.heldDelta + d) & 3) === 0;
+  }
+  /** Whether the address a is 4-aligned for sure: the held operand's local (see opWord). */
+  wordAt(a: string): boolean {
+    return this.held && this.opWord && a === this.v('a');
+  }
+  /** Source of the int32 at a + off: through the word view when a is 4-aligned (`word`), else the DataView. */
+  get32(a: string, word: boolean, off = 0): string {
+    const at = off === 0 ? a : `${a} + ${off}`;
+    return word ? `m32[(${at}) >> 2]` : `dv.getInt32(${at}, true)`;
+  }
+  /** Statement storing the int32 v at a + off, as get32 reads it. */
+  set32(a: string, v: string, word: boolean, off = 0): string {
+    const at = off === 0 ? a : `${a} + ${off}`;
+    return word ? `m32[(${at}) >> 2] = ${v};` : `dv.setInt32(${at}, ${v}, true);`;
+  }
+
   /** Condition: n bytes at a are in RAM above page 0 (true at once inside a holding stack window). */
   inRam(a: string, n: number): string {
     if (this.held) return 'true';
@@ -300,12 +326,12 @@ export class Gen {
   load(dst: string, a: string, n: 1 | 2 | 4): string {
     const fast = n === 1 ? `u8[${a}]` : n === 2 ? `dv.getUint16(${a}, true)` : `dv.getInt32(${a}, true)`;
     const slow = n === 1 ? 'ld8' : n === 2 ? 'ld16' : 'ld32';
-    if (this.held) return `const ${dst} = ${fast};\n`;
+    if (this.held) return `const ${dst} = ${n === 4 ? this.get32(a, this.wordAt(a)) : fast};\n`;
     return `const ${dst} = ${this.inRam(a, n)} ? ${fast} : (c.k = ${this.k}, ${slow}(c, ${a}));\n`;
   }
-  /** Statements declaring `<lo>` and `<hi>` from a 64-bit load at a. */
-  load64(lo: string, hi: string, a: string): string {
-    if (this.held) return `const ${lo} = dv.getInt32(${a}, true), ${hi} = dv.getInt32(${a} + 4, true);\n`;
+  /** Statements declaring `<lo>` and `<hi>` from a 64-bit load at a (`word`: a is 4-aligned, as get32). */
+  load64(lo: string, hi: string, a: string, word = this.wordAt(a)): string {
+    if (this.held) { const w = word; return `const ${lo} = ${this.get32(a, w)}, ${hi} = ${this.get32(a, w, 4)};\n`; }
     return `let ${lo}, ${hi};\n` +
       `if (${this.inRam(a, 8)}) { ${lo} = dv.getInt32(${a}, true); ${hi} = dv.getInt32(${a} + 4, true); }\n` +
       `else { c.k = ${this.k}; ${lo} = ld64(c, ${a}); ${hi} = c.hi; }\n`;
@@ -317,8 +343,9 @@ export class Gen {
   load128(dst: string, a: string, aligned: boolean): string {
     const ok = aligned ? `(${this.inRam(a, 16)}) && (${a} & 15) === 0` : this.inRam(a, 16);
     if (this.held && !aligned) {
-      return `const ${dst}_0 = dv.getInt32(${a}, true), ${dst}_1 = dv.getInt32(${a} + 4, true), ` +
-        `${dst}_2 = dv.getInt32(${a} + 8, true), ${dst}_3 = dv.getInt32(${a} + 12, true);\n`;
+      const w = this.wordAt(a);
+      return `const ${dst}_0 = ${this.get32(a, w)}, ${dst}_1 = ${this.get32(a, w, 4)}, ` +
+        `${dst}_2 = ${this.get32(a, w, 8)}, ${dst}_3 = ${this.get32(a, w, 12)};\n`;
     }
     return `let ${dst}_0, ${dst}_1, ${dst}_2, ${dst}_3;\n` +
       `if (${ok}) { ${dst}_0 = dv.getInt32(${a}, true); ${dst}_1 = dv.getInt32(${a} + 4, true); ${dst}_2 = dv.getInt32(${a} + 8, true); ${dst}_3 = dv.getInt32(${a} + 12, true); }\n` +
@@ -329,7 +356,10 @@ export class Gen {
   store(a: string, n: 1 | 2 | 4 | 8, v: string, hi = '0'): string {
     const fast = n === 1 ? `u8[${a}] = ${v};` : n === 2 ? `dv.setUint16(${a}, ${v}, true);` : n === 4 ? `dv.setInt32(${a}, ${v}, true);`
       : `dv.setInt32(${a}, ${v}, true); dv.setInt32(${a} + 4, ${hi}, true);`;
-    if (this.held) return `${fast}\n`;
+    if (this.held) {
+      const w = this.wordAt(a);
+      return n === 4 ? `${this.set32(a, v, w)}\n` : n === 8 ? `${this.set32(a, v, w)} ${this.set32(a, hi, w, 4)}\n` : `${fast}\n`;
+    }
     this.stored = true;
     const slow = n === 1 ? `st8(c, ${a}, ${v})` : n === 2 ? `st16(c, ${a}, ${v})` : n === 4 ? `st32(c, ${a}, ${v})` : `st64(c, ${a}, ${v}, ${hi})`;
     return `if (${this.writable(a, n)}) { ${fast} }\n` +

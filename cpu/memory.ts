@@ -53,6 +53,8 @@ export class GuestMemory {
   readonly buffer: ArrayBuffer;
   readonly u8: Uint8Array;
   readonly dv: DataView;
+  /** The same bytes as int32 words: generated code's access where the address is known 4-aligned (faster than dv's). */
+  readonly m32: Int32Array;
   /** One byte of PERM_* bits per 4 KiB page. */
   readonly perm: Uint8Array;
   /**
@@ -79,6 +81,7 @@ export class GuestMemory {
     this.buffer = this.wasm.buffer;
     this.u8 = new Uint8Array(this.buffer);
     this.dv = new DataView(this.buffer);
+    this.m32 = new Int32Array(this.buffer);
     this.perm = new Uint8Array(sizeBytes >>> PAGE_SHIFT).fill(PERM_RWX);
     this.perm[0] = PERM_X;
     this.codePages = new Uint8Array(sizeBytes >>> PAGE_SHIFT);

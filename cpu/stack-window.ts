@@ -43,6 +43,8 @@ export interface StackWindow {
   hi: number;
   /** By instruction: every access it makes lies in the window. */
   covered: boolean[];
+  /** By instruction: rsp before it, relative to rsp where the run starts. */
+  delta: number[];
 }
 
 function kinds(i: Insn): number[] {
@@ -61,10 +63,11 @@ function rspRelative(i: Insn): boolean {
 /**
  * The window of a straight-line run of instructions (a block's, a trace
  * member's, an inlined side exit's), or null when it would cover fewer than
- * two accesses. skipTo: the forward skips inside the run (compile.ts).
+ * `least` accesses. skipTo: the forward skips inside the run (compile.ts).
  */
-export function stackWindow(ins: Insn[], skipTo: number[]): StackWindow | null {
+export function stackWindow(ins: Insn[], skipTo: number[], least = 2): StackWindow | null {
   const covered: boolean[] = new Array(ins.length).fill(false);
+  const at: number[] = new Array(ins.length).fill(0);
   let lo = Infinity, hi = -Infinity, count = 0;
   let delta = 0;
   const open: number[] = [];
@@ -100,11 +103,12 @@ export function stackWindow(ins: Insn[], skipTo: number[]): StackWindow | null {
     }
     if (eff !== undefined) take(delta + eff.at, 8);
     covered[j] = all;
+    at[j] = delta;
     delta += move;
     if (skipTo[j] > 0) open.push(skipTo[j]);
   }
-  if (count < 2 || hi - lo > MAX_SPAN) return null;
-  return { lo, hi, covered };
+  if (count < least || hi - lo > MAX_SPAN) return null;
+  return { lo, hi, covered, delta: at };
 }
 
 /** `r[8] + d` as source. */
@@ -127,11 +131,14 @@ function holds(w: StackWindow): string {
 
 /**
  * The statement running `leave` (code that leaves the function) when the
- * window does not hold, or lies above 2^31: where it holds, its accesses
- * need no test and take their addresses as int32 (Gen.rsp).
+ * window does not hold, lies above 2^31 or starts at an rsp not 4-aligned:
+ * where it holds, its accesses need no test, take their addresses as int32
+ * (Gen.rsp) and, at offsets that keep rsp's alignment, go through the int32
+ * word view (Gen.stackWord). The ABI keeps rsp 8-aligned, so the last test
+ * costs nothing but code that misaligns it on purpose.
  */
 export function windowExit(w: StackWindow, leave: string): string {
-  return `if (!(${holds(w)} && ${plus(w.hi)} <= 2147483648)) ${leave}\n`;
+  return `if (!(${holds(w)} && ${plus(w.hi)} <= 2147483648 && (r[8] & 3) === 0)) ${leave}\n`;
 }
 
 /** Whether the instruction accesses memory or the stack (not lea, whose operand is an address only). */

@@ -6,7 +6,7 @@
  * (timers, host I/O) instead of spinning.
  */
 import { ExitReason } from '../cpu/exit.js';
-import { GATE_CONTINUE, GATE_DEFER, GATE_EXIT, type CpuContext } from '../cpu/index.js';
+import { GATE_CONTINUE, GATE_DEFER, GATE_EXIT, type CpuContext, type GateHandler } from '../cpu/index.js';
 import type { Kernel } from './kernel.js';
 import type { Task } from './task.js';
 import { TaskState } from './task.js';
@@ -18,7 +18,7 @@ export const SLICE_INSNS = 200_000;
 /** Host milliseconds of guest execution between yields to the Node event loop. */
 const YIELD_MS = 20;
 
-export class Scheduler {
+export class Scheduler implements GateHandler {
   /** Runnable tasks in FIFO order (head index avoids O(n) shifts). */
   private queue: Task[] = [];
   private head = 0;
@@ -46,7 +46,7 @@ export class Scheduler {
    * call's result, rcx, r11 and the return address's pop (exec, sigreturn
    * replace them: Cpu.gate's promise), and no reason to end the slice.
    */
-  private readonly gateHook = (ctx: CpuContext): number => {
+  onGate(ctx: CpuContext): number {
     const t = this.current;
     if (t === null || t.ctx !== ctx) return GATE_DEFER;
     const replaced = ctx.gprReplaced;
@@ -55,7 +55,7 @@ export class Scheduler {
       ctx.gprReplaced !== replaced || this.yieldNow || this.k.finished || !this.quietReturn(t)) return GATE_EXIT;
     t.origRax = -1;
     return GATE_CONTINUE;
-  };
+  }
 
   enqueue(t: Task): void {
     if (this.queued.has(t) || t.state !== TaskState.Runnable) return;
@@ -180,7 +180,7 @@ export class Scheduler {
       const ctx = t.ctx;
       const cpu = this.k.cpu;
       const syscalls = this.k.syscalls;
-      cpu.gate = this.gateHook;
+      cpu.gate = this;
       while (budget > 0) {
         const before = ctx.retired;
         const reason = cpu.run(ctx, budget);
@@ -188,7 +188,7 @@ export class Scheduler {
         if (reason === ExitReason.Gate) {
           syscalls.enterGate(t);
         } else if (reason === ExitReason.GateDone) {
-          // Dispatched inside cpu.run (gateHook): only the return to user mode is left.
+          // Dispatched inside cpu.run (onGate): only the return to user mode is left.
         } else if (reason === ExitReason.SyscallTrap) {
           syscalls.enterTrap(t);
         } else if (reason === ExitReason.Fault) {

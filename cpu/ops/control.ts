@@ -183,16 +183,18 @@ function callSource(i: Insn, g: Gen, target: string, reads: number[]): string {
       `  c.ctx.gateRet = ${g.abs(i.next)}; c.rip = ${t};\n` +
       `} else { c.k = ${g.k}; ${slow} }\n`;
   }
+  const w = g.stackWord(-8);
   return `const ${t} = ${target}, ${sp} = ${g.rsp(-8)};\n` +
     `if (${t} >= 0 && ${t} < 140737488355328 && (${g.writable(sp, 8)})) {\n` +
-    `  if (${t} < ${PAGE_SIZE}) { c.ctx.gateSavedLo = dv.getInt32(${sp}, true); c.ctx.gateSavedHi = dv.getInt32(${sp} + 4, true); }\n` +
-    `  dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
+    `  if (${t} < ${PAGE_SIZE}) { c.ctx.gateSavedLo = ${g.get32(sp, w)}; c.ctx.gateSavedHi = ${g.get32(sp, w, 4)}; }\n` +
+    `  ${g.set32(sp, `${g.abs(i.next)} | 0`, w)} ${g.set32(sp, '0', w, 4)} r[8] = ${sp} | 0; r[9] = 0; c.rip = ${t};\n` +
     `} else { c.k = ${g.k}; ${slow} }\n`;
 }
 emit(callRel, (i, g) => callSource(i, g, g.abs(i.target), []));
 emit(callFollowed, (i, g) => {
   const sp = g.v('sp');
-  const put = `dv.setInt32(${sp}, ${g.abs(i.next)} | 0, true); dv.setInt32(${sp} + 4, 0, true); r[8] = ${sp} | 0; r[9] = 0;`;
+  const w = g.stackWord(-8);
+  const put = `${g.set32(sp, `${g.abs(i.next)} | 0`, w)} ${g.set32(sp, '0', w, 4)} r[8] = ${sp} | 0; r[9] = 0;`;
   if (g.held) return `const ${sp} = ${g.rsp(-8)};\n${put}\n`;
   g.stored = true;
   const slow = g.narrowHandler([8, 9], [8, 9]);
@@ -226,9 +228,10 @@ emit(callM, (i, g) => {
 });
 emit(ret, (i, g) => {
   const sp = g.v('sp');
+  const w = g.stackWord(0);
   return `const ${sp} = ${g.rsp(0)};\n` +
-    `if ((${g.inRam(sp, 8)}) && dv.getInt32(${sp} + 4, true) === 0) {\n` +
-    `  c.rip = dv.getInt32(${sp}, true) >>> 0; r[8] = (${sp} + ${8 + (i.imm & 0xffff)}) | 0; r[9] = 0;\n` +
+    `if ((${g.inRam(sp, 8)}) && ${g.get32(sp, w, 4)} === 0) {\n` +
+    `  c.rip = ${g.get32(sp, w)} >>> 0; r[8] = (${sp} + ${8 + (i.imm & 0xffff)}) | 0; r[9] = 0;\n` +
     `} else { c.k = ${g.k}; ${g.narrowHandler([8, 9], [8, 9])} }\n`;
 });
 

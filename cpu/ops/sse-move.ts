@@ -144,7 +144,11 @@ for (const [fn, aligned] of [[storeA, true], [storeU, false]] as [Exec, boolean]
     const ok = aligned ? `(${g.writable(a, 16)}) && (${a} & 15) === 0` : g.writable(a, 16);
     const b = 4 * i.r1;
     const put = `dv.setInt32(${a}, x[${b}], true); dv.setInt32(${a} + 4, x[${b + 1}], true); dv.setInt32(${a} + 8, x[${b + 2}], true); dv.setInt32(${a} + 12, x[${b + 3}], true);`;
-    if (g.held && !aligned) return `const ${a} = ${g.addr(i)};\n${put}\n`;
+    if (g.held && !aligned) {
+      const e = g.addr(i);
+      const w = g.wordAt(a);
+      return `const ${a} = ${e};\n${[0, 1, 2, 3].map((k) => g.set32(a, `x[${b + k}]`, w, 4 * k)).join(' ')}\n`;
+    }
     const slow = g.handler();
     // Only the handler can meet a code page (c.stop); a slow path that leaves the trace never comes back here.
     g.stored = g.called;

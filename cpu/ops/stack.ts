@@ -201,7 +201,8 @@ def(codes('Leavew'), () => leavew);
  */
 function pushSource(g: Gen, lo: string, hi: string): string {
   const sp = g.v('sp');
-  const put = `dv.setInt32(${sp}, ${lo}, true); dv.setInt32(${sp} + 4, ${hi}, true); r[8] = ${sp} | 0; r[9] = 0;`;
+  const w = g.stackWord(-8);
+  const put = `${g.set32(sp, lo, w)} ${g.set32(sp, hi, w, 4)} r[8] = ${sp} | 0; r[9] = 0;`;
   if (g.held) return `const ${sp} = ${g.rsp(-8)};\n${put}\n`;
   g.stored = true;
   return `const ${sp} = ${g.rsp(-8)};\n` +
@@ -218,7 +219,7 @@ emit(pushM64, (i, g) => {
 /** pop: a stack outside RAM faults in ld64 (pop64's check), before rsp or the register changes. */
 emit(popR64, (i, g) => {
   const sp = g.v('sp'), lo = g.v('lo'), hi = g.v('hi');
-  return `const ${sp} = ${g.rsp(0)};\n${g.load64(lo, hi, sp)}` +
+  return `const ${sp} = ${g.rsp(0)};\n${g.load64(lo, hi, sp, g.stackWord(0))}` +
     `r[8] = (${sp} + 8) | 0; r[9] = 0; r[${i.a}] = ${lo}; r[${i.a + 1}] = ${hi};\n`;
 });
 

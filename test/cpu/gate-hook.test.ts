@@ -66,7 +66,7 @@ for (const tier of ['interp', 'compiled', 'hot'] as const) {
       const mc = program(asm(), tier);
       mc.ctx.setReg(RBX, ROUNDS);
       const got: Seen[] = [];
-      mc.cpu.gate = (ctx) => { got.push(seen(mc)); gateReturn(ctx, mc); return GATE_CONTINUE; };
+      mc.cpu.gate = { onGate: (ctx) => { got.push(seen(mc)); gateReturn(ctx, mc); return GATE_CONTINUE; } };
       // One run() covers every round: the faulting ud2 ends it.
       expect(run(mc)).to.equal(ExitReason.Fault);
       expect(got).to.have.length(ROUNDS);
@@ -88,7 +88,7 @@ for (const tier of ['interp', 'compiled', 'hot'] as const) {
         const mc = program(asm(), tier);
         mc.ctx.setReg(RBX, ROUNDS);
         let calls = 0;
-        mc.cpu.gate = (ctx) => { calls++; gateReturn(ctx, mc); return GATE_CONTINUE; };
+        mc.cpu.gate = { onGate: (ctx) => { calls++; gateReturn(ctx, mc); return GATE_CONTINUE; } };
         let runs = 0;
         for (;;) {
           const before = mc.ctx.retired;
@@ -113,11 +113,11 @@ for (const tier of ['interp', 'compiled', 'hot'] as const) {
       const mc = program(asm(), tier);
       mc.ctx.setReg(RBX, 3);
       let mode = GATE_EXIT;
-      mc.cpu.gate = (ctx) => {
+      mc.cpu.gate = { onGate: (ctx) => {
         if (mode === GATE_DEFER) return GATE_DEFER;
         gateReturn(ctx, mc);
         return GATE_EXIT;
-      };
+      } };
       expect(run(mc)).to.equal(ExitReason.GateDone);
       const back = mc.ctx.rip;
       expect(back).to.be.above(GATE_ADDRESS);

@@ -199,6 +199,45 @@ describe('traces', () => {
     }
   });
 
+  it('held stack accesses at 4-aligned offsets go through the word view; an rsp misaligned on purpose leaves the trace, with the same results', () => {
+    // head: rsi += 1; at round 2000 rsp = rdi (2 mod 4). A: push rax; sub rsp, 2; mov [rsp+2], ebx (the pushed slot's
+    // low half: aligned while rsp is); mov r8d, [rsp+4] (2 bytes of each: never aligned); r9 += r8; add rsp, 2; pop rax; rax += 1.
+    // Once rsp is misaligned a trace headed by A (recorded then in the compiled tier) leaves before its first
+    // instruction on every entry: the run loop must run A's own function then, or it would enter that trace forever.
+    const head = new Asm().i('Add_rm64_imm8', 'rsi', 1).i('Cmp_rm32_imm32', 'esi', 2000).i('Cmove_r64_rm64', 'rsp', 'rdi')
+      .i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
+    const a = new Asm().i('Push_r64', 'rax').i('Sub_rm64_imm8', 'rsp', 2).i('Mov_rm32_r32', m('rsp', 2), 'ebx')
+      .i('Mov_r32_rm32', 'r8d', m('rsp', 4)).i('Add_r64_rm64', 'r9', 'r8').i('Add_rm64_imm8', 'rsp', 2).i('Pop_r64', 'rax')
+      .i('Add_rm64_imm8', 'rax', 1).i('Add_rm32_imm8', 'ebx', 3).i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [A, a], [TAIL, tail()]]);
+    const ends: End[] = [];
+    const stacks: number[][] = [];
+    const misaligned = STACK_TOP - 0x202;
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RAX]: 0x1122_3344_5566, [RBX]: 0x7788, [RCX]: 3000, [RDI]: misaligned });
+      const src: string[] = [];
+      if (tier === 'hot') {
+        // The trace as recorded while rsp was aligned: A's two aligned slots by word, the misaligned one through the DataView.
+        const end = runToEnd(mc, 30_000);
+        expect(end.reason).to.equal(ExitReason.Budget);
+        src.push(loopTrace(mc, [CODE_BASE, A, TAIL])?.[1] ?? '');
+        expect(src[0]).to.match(/\(\$8 & 3\) === 0/);
+        expect(src[0].match(/m32\[/g) ?? [], 'word accesses').to.have.length.of.at.least(4);
+        expect(src[0]).to.match(/dv\.getInt32\(a_\d+, true\)/);
+      }
+      ends.push(runToEnd(mc));
+      stacks.push(Array.from(mc.mem.u8.subarray(misaligned - 32, misaligned + 8)), Array.from(mc.mem.u8.subarray(STACK_TOP - 32, STACK_TOP)));
+    }
+    expect([ends[0].reason, ends[0].signal]).to.deep.equal([ExitReason.Fault, SIGILL]);
+    expect(ends[0].regs[2 * RSP]).to.equal(misaligned);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+    expect(stacks[2]).to.deep.equal(stacks[0]);
+    expect(stacks[4]).to.deep.equal(stacks[0]);
+    expect(stacks[3]).to.deep.equal(stacks[1]);
+    expect(stacks[5]).to.deep.equal(stacks[1]);
+  });
+
   it('a trapping syscall ends a trace and the run every round, as the interpreter stops', () => {
     // head: rsi += 1, jmp A. A: syscall (the trap path's exit from the run), rdi += rsi, jmp to the tail.
     const head = new Asm().i('Add_rm64_imm8', 'rsi', 1).i('Mov_r32_imm32', 'edx', A).i('Jmp_rm64', 'rdx');
@@ -288,14 +327,14 @@ describe('traces', () => {
     const ends: End[] = [];
     (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
       const mc = start(bytes, tier, { [RCX]: 3000 }, false);
-      mc.cpu.gate = (ctx) => {
+      mc.cpu.gate = { onGate: (ctx) => {
         // What the kernel reads: the return address, rflags, the count so far and the caller's rsp.
         seen[x].push(ctx.retired, ctx.getRflags());
         ctx.rip = popGate(mc, ctx);
         seen[x].push(ctx.rip, ctx.getReg(RSP));
         ctx.setReg(RAX, ctx.getReg(RBX) & 0xff);
         return GATE_CONTINUE;
-      };
+      } };
       // In runs of 1000 instructions: each stops at or past the budget by less than a round (about 480 with the sled).
       let r: ExitReason;
       do {
@@ -343,7 +382,7 @@ describe('traces', () => {
     for (const tier of ['interp', 'compiled', 'hot'] as const) {
       const mc = start(bytes, tier, { [RBP]: 3000, [RBX]: 1 << 20 }, false);
       let round = 0;
-      mc.cpu.gate = (ctx) => {
+      mc.cpu.gate = { onGate: (ctx) => {
         ctx.rip = popGate(mc, ctx);
         round++;
         // As a syscall leaves them: the result in rax, rcx and r11 overwritten (here with values that change every round).
@@ -351,7 +390,7 @@ describe('traces', () => {
         ctx.setReg(RCX, ctx.rip + round);
         ctx.setReg(R11, 0x202 + (round & 0xff) * 0x10000);
         return GATE_CONTINUE;
-      };
+      } };
       ends.push(runToEnd(mc));
       if (tier !== 'interp') expect(loopTrace(mc, [CODE_BASE, after, TAIL])?.[1], tier).to.include('c.sys(');
     }
@@ -368,7 +407,7 @@ describe('traces', () => {
     (['interp', 'compiled', 'hot'] as const).forEach((tier, x) => {
       const mc = start(bytes, tier, { [RBP]: 3000, [RBX]: 1 << 20 }, false);
       let round = 0;
-      mc.cpu.gate = (ctx) => {
+      mc.cpu.gate = { onGate: (ctx) => {
         ctx.rip = popGate(mc, ctx);
         ctx.setReg(RAX, 0);
         if (++round % 500 !== 0) return GATE_CONTINUE;
@@ -378,7 +417,7 @@ describe('traces', () => {
         ctx.setReg(RSI, 5);
         ctx.setReg(RDI, 0);
         return GATE_EXIT;
-      };
+      } };
       let r: ExitReason;
       for (;;) {
         r = mc.cpu.run(mc.ctx, 10_000_000);
@@ -408,11 +447,11 @@ describe('traces', () => {
       mc.mem.writeU32(STACK_TOP - 8, 0x1234_5678);
       mc.mem.writeU32(STACK_TOP - 4, 0x9abc_def0);
       let round = 0;
-      mc.cpu.gate = (ctx) => {
+      mc.cpu.gate = { onGate: (ctx) => {
         if (++round >= 2000) return GATE_DEFER;
         ctx.rip = popGate(mc, ctx);
         return GATE_CONTINUE;
-      };
+      } };
       let r: ExitReason;
       for (;;) {
         r = mc.cpu.run(mc.ctx, 10_000_000);
@@ -443,11 +482,11 @@ describe('traces', () => {
     const ends: End[] = [];
     for (const tier of ['interp', 'compiled', 'hot'] as const) {
       const mc = start(bytes, tier, { [RCX]: 3000 }, false);
-      mc.cpu.gate = (ctx) => {
+      mc.cpu.gate = { onGate: (ctx) => {
         ctx.rip = popGate(mc, ctx);
         if (ctx.getReg(RCX) === 1500) mc.mem.writeU32(at + 3, 100);
         return GATE_CONTINUE;
-      };
+      } };
       ends.push(runToEnd(mc));
     }
     expect(ends[0].reason).to.equal(ExitReason.Fault);

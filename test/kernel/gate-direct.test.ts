@@ -163,7 +163,7 @@ describe('kernel: the scheduler\'s gate lets a trace go on only when the call le
       setup?.(k, task);
       ctx.gateRet = RET;
       const replaced = ctx.gprReplaced;
-      const answer = (k.sched as unknown as { gateHook(c: CpuContext): number }).gateHook(ctx);
+      const answer = k.sched.onGate(ctx);
       return { answer, ctx, replaced: ctx.gprReplaced - replaced };
     } finally {
       k.shutdown();
