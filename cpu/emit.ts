@@ -331,7 +331,7 @@ export class Gen {
   }
   /** Statements declaring `<lo>` and `<hi>` from a 64-bit load at a (`word`: a is 4-aligned, as get32). */
   load64(lo: string, hi: string, a: string, word = this.wordAt(a)): string {
-    if (this.held) { const w = word; return `const ${lo} = ${this.get32(a, w)}, ${hi} = ${this.get32(a, w, 4)};\n`; }
+    if (this.held) return `const ${lo} = ${this.get32(a, word)}, ${hi} = ${this.get32(a, word, 4)};\n`;
     return `let ${lo}, ${hi};\n` +
       `if (${this.inRam(a, 8)}) { ${lo} = dv.getInt32(${a}, true); ${hi} = dv.getInt32(${a} + 4, true); }\n` +
       `else { c.k = ${this.k}; ${lo} = ld64(c, ${a}); ${hi} = c.hi; }\n`;
