@@ -19,7 +19,7 @@ import { TaskState } from '../../kernel/task.js';
 import { EFAULT, ENOSYS } from '../../kernel/errno.js';
 import { rootfsDir } from '../../userspace/index.js';
 
-const NR_VALUE = 1, NR_WAITS = 2, NR_BLOCK = 3, NR_ENOSYS = 4, NR_FAULT = 5, NR_KEEP = 6, NR_ARGS = 7, NR_CLOCK_GETTIME = 228;
+const NR_VALUE = 1, NR_WAITS = 2, NR_BLOCK = 3, NR_ENOSYS = 4, NR_FAULT = 5, NR_KEEP = 6, NR_ARGS = 7, NR_BUG = 10, NR_NAN = 11, NR_CLOCK_GETTIME = 228;
 const CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_MONOTONIC = 1;
 const RET = 0x41_2345, SAVED_LO = 0x1122_3344, SAVED_HI = 0x5566_7788;
 
@@ -38,6 +38,9 @@ function table(queue: WaitQueue): Array<SyscallDef<Task> | undefined> {
   t[NR_KEEP] = def('keep', (task) => { task.regs.setReg(RAX, 99); return KEEP_REGS; });
   t[NR_ARGS] = def('args', (_task, a0, a1, a2, a3, a4, a5) => a0 + a1 + a2 + a3 + a4 + a5);
   t[NR_CLOCK_GETTIME] = def('clock_gettime', (_task, _clock) => 0);
+  // Kernel bugs: the calling process ends, the kernel goes on.
+  t[NR_BUG] = def('bug', () => { throw new Error('a kernel bug'); });
+  t[NR_NAN] = def('nan', () => NaN);
   return t;
 }
 
@@ -111,6 +114,26 @@ describe('kernel: the gate\'s direct path does what the general path does', func
       expect(stack![5] & 0x2).to.equal(0x2);
     });
   }
+
+  it('a handler that throws or returns no number ends the calling process, on both paths, and says so on the host', () => {
+    for (const [nr, says] of [[NR_BUG, /kernel bug in bug \(pid \d+\): Error: a kernel bug/], [NR_NAN, /kernel bug in nan \(pid \d+\): Error: handler of nan returned NaN/]] as const) {
+      const written: string[] = [];
+      const write = process.stderr.write;
+      process.stderr.write = ((chunk: string) => { written.push(String(chunk)); return true; }) as typeof process.stderr.write;
+      let gate: ReturnType<typeof once>, trap: ReturnType<typeof once>;
+      try {
+        gate = once('gate', nr, 0);
+        trap = once('trap', nr, 0);
+      } finally {
+        process.stderr.write = write;
+      }
+      // The result (EFAULT) goes nowhere: the task is gone.
+      expect(gate.state, `nr ${nr}`).to.equal(TaskState.Dead);
+      const { stack: _stack, ...rest } = gate;
+      expect(rest).to.deep.equal({ ...trap, origRax: rest.origRax });
+      expect(written.filter((w) => says.test(w)), `nr ${nr}`).to.have.length(2);
+    }
+  });
 
   it('takes the direct path for most calls: the general one only for the timed sample', () => {
     // Not a timing test: a spy on the general path's entry counts how often it is used.
