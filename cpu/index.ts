@@ -6,6 +6,7 @@ export * from './memory.js';
 export * from './context.js';
 export * from './exit.js';
 export { Cpu, GATE_CONTINUE, GATE_DEFER, GATE_EXIT, type GateHandler, type Tier } from './cpu.js';
+export { copyMethod } from './method-copy.js';
 export { supportedCodes } from './supported.js';
 export { blockFunctionStats, compileMemoStats } from './compile.js';
 export { templateStats } from './templates.js';

@@ -20,6 +20,7 @@
 import { R11, RAX, RCX, RDI, RDX, RSI, RSP, R8, R9, R10 } from '../../cpu/context.js';
 import { MemoryFault, PERM_R, PERM_W } from '../../cpu/memory.js';
 import { rewriteSiteAt } from '../../loader/index.js';
+import { copyMethod } from '../../cpu/index.js';
 import { SLED_LENGTH } from '../../trampoline/layout.js';
 import { EFAULT, ENOSYS } from '../errno.js';
 import type { Kernel } from '../kernel.js';
@@ -66,6 +67,8 @@ function cpuClock(id: number): boolean {
 
 /** Dispatcher.gateCall, as each number's copy runs it. */
 type GateCall = (this: Dispatcher, t: Task) => void;
+/** Per system call number below SLED_LENGTH (the gate's numbers): its copy of gateCall, once made (Dispatcher.gateFor). */
+const gateCopies = new Array<GateCall | undefined>(SLED_LENGTH).fill(undefined);
 
 /** What Dispatcher.gateCall names besides `this` and t: its copies (gateFor) get them as these. */
 const GATE_SCOPE = {
@@ -96,8 +99,6 @@ export class Dispatcher {
   private readonly countdown: Int32Array;
   private readonly weight: Int32Array;
   private rng = 0x2545f491;
-  /** Per syscall number: its copy of gateCall, once made. */
-  private readonly gates: Array<GateCall | undefined>;
 
   constructor(private readonly k: Kernel, private readonly table: ReadonlyArray<SyscallDef<Task> | undefined>) {
     const n = table.length;
@@ -107,7 +108,6 @@ export class Dispatcher {
     this.weight = new Int32Array(n);
     this.handlers = new Array<SyscallDef<Task>['handler'] | undefined>(n).fill(undefined);
     this.names = new Array<string>(n).fill('');
-    this.gates = new Array<GateCall | undefined>(n).fill(undefined);
     for (let nr = 0; nr < n; nr++) {
       const def = table[nr];
       if (def === undefined) continue;
@@ -133,17 +133,14 @@ export class Dispatcher {
   enterGate(t: Task): void {
     const g = t.ctx.gpr;
     const nr = g[2 * RAX] >>> 0;
-    const f = g[2 * RAX + 1] === 0 && nr < this.gates.length ? this.gates[nr] ?? this.gateFor(nr) : Dispatcher.prototype.gateCall;
+    const f = g[2 * RAX + 1] === 0 && nr < SLED_LENGTH ? gateCopies[nr] ?? Dispatcher.gateFor(nr) : Dispatcher.prototype.gateCall;
     f.call(this, t);
   }
 
-  /** nr's copy of gateCall, made from its compiled text on its first call: it names only `this`, t and GATE_SCOPE. */
-  private gateFor(nr: number): GateCall {
-    const text = Dispatcher.prototype.gateCall.toString();
-    const names = Object.keys(GATE_SCOPE);
-    const make = new Function(...names, `return function gate_${nr}${text.slice(text.indexOf('('))};`) as (...v: unknown[]) => GateCall;
-    const f = make(...names.map((x) => GATE_SCOPE[x as keyof typeof GATE_SCOPE]));
-    this.gates[nr] = f;
+  /** nr's copy of gateCall, made on its first call and shared by every Dispatcher of the process. */
+  private static gateFor(nr: number): GateCall {
+    const f = copyMethod(Dispatcher.prototype.gateCall, `gate_${nr}`, GATE_SCOPE);
+    gateCopies[nr] = f;
     return f;
   }
 
