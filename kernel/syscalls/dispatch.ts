@@ -67,8 +67,6 @@ function cpuClock(id: number): boolean {
 
 /** Dispatcher.gateCall, as each number's copy runs it. */
 type GateCall = (this: Dispatcher, t: Task) => void;
-/** Per system call number below SLED_LENGTH (the gate's numbers): its copy of gateCall, once made (Dispatcher.gateFor). */
-const gateCopies = new Array<GateCall | undefined>(SLED_LENGTH).fill(undefined);
 
 /** What Dispatcher.gateCall names besides `this` and t: its copies (gateFor) get them as these. */
 const GATE_SCOPE = {
@@ -99,6 +97,12 @@ export class Dispatcher {
   private readonly countdown: Int32Array;
   private readonly weight: Int32Array;
   private rng = 0x2545f491;
+  /**
+   * Per system call number below SLED_LENGTH (the gate's numbers): its copy
+   * of gateCall, once made (gateFor). Per kernel: copies shared by every
+   * kernel of the process measured no faster (docs/benchmarks.md).
+   */
+  private readonly gates = new Array<GateCall | undefined>(SLED_LENGTH).fill(undefined);
 
   constructor(private readonly k: Kernel, private readonly table: ReadonlyArray<SyscallDef<Task> | undefined>) {
     const n = table.length;
@@ -127,20 +131,21 @@ export class Dispatcher {
    * sees dozens of targets (it is not inlined) and the checks every kind of
    * result. A copy gets its own feedback only from its own text (closures of
    * one function literal share theirs), hence the copy of the compiled
-   * method. Paired against one shared function: `syscall` 0.814, getpid
-   * 0.972, read 1.03, write 1.02 (docs/benchmarks.md).
+   * method (cpu/method-copy.ts).
+   * Against one shared function, the `syscall` loop's round: 0.949
+   * (geometric mean of 8 processes, 7 faster; docs/benchmarks.md).
    */
   enterGate(t: Task): void {
     const g = t.ctx.gpr;
     const nr = g[2 * RAX] >>> 0;
-    const f = g[2 * RAX + 1] === 0 && nr < SLED_LENGTH ? gateCopies[nr] ?? Dispatcher.gateFor(nr) : Dispatcher.prototype.gateCall;
+    const f = g[2 * RAX + 1] === 0 && nr < SLED_LENGTH ? this.gates[nr] ?? this.gateFor(nr) : Dispatcher.prototype.gateCall;
     f.call(this, t);
   }
 
-  /** nr's copy of gateCall, made on its first call and shared by every Dispatcher of the process. */
-  private static gateFor(nr: number): GateCall {
+  /** nr's copy of gateCall, made on its first call. */
+  private gateFor(nr: number): GateCall {
     const f = copyMethod(Dispatcher.prototype.gateCall, `gate_${nr}`, GATE_SCOPE);
-    gateCopies[nr] = f;
+    this.gates[nr] = f;
     return f;
   }
 
