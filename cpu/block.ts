@@ -118,8 +118,9 @@ export class CodeCache {
   private readonly blocks = new Map<number, Block>();
   private readonly pages = new Map<number, Block[]>();
 
-  /** placed: GuestMemory.placed, forgotten with a page's watch (see there). */
-  constructor(private readonly codePages: Uint8Array, private readonly placed: Float64Array) {}
+  /** placed: GuestMemory.placed, forgotten with a page's watch (see there); marks: counts pages becoming watched (GuestMemory.codeMarks). */
+  constructor(private readonly codePages: Uint8Array, private readonly placed: Float64Array,
+    private readonly marks: { codeMarks: number } = { codeMarks: 0 }) {}
 
   /**
    * A direct-mapped front for the map (the run loop asks on every dispatch
@@ -143,6 +144,7 @@ export class CodeCache {
       let list = this.pages.get(p);
       if (list === undefined) { list = []; this.pages.set(p, list); }
       list.push(b);
+      if (this.codePages[p] === 0) this.marks.codeMarks++;
       this.codePages[p] = 1;
     }
   }
@@ -183,6 +185,7 @@ export class CodeCache {
     if (p >= b.firstPage && p <= b.lastPage) return;
     const list = this.pages.get(p);
     if (list === undefined) this.pages.set(p, [b]); else list.push(b);
+    if (this.codePages[p] === 0) this.marks.codeMarks++;
     this.codePages[p] = 1;
   }
 

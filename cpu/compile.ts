@@ -185,6 +185,20 @@ export function inlineTargets(b: Block, lookup: BlockLookup, skipTo: number[], a
  * forward skips (skipTo, indices into ins) nested as blocks, a c.stop check
  * after stores, and at a jcc listed in `inlined` that code for its taken path.
  */
+/**
+ * A trace's window test (`test`, leaving when the window does not hold),
+ * run only when rsp is not the one it last held for (the local `name`,
+ * NaN until then; Gen.memos): in a loop the stack pointer at a member is
+ * the same every round, and the test's seven comparisons and two loads
+ * become one comparison. What else it depends on is fixed (the memory's
+ * size) or changes only in a system call (watched pages: the trace forgets
+ * its memos when GuestMemory.codeMarks moved, trace.ts).
+ */
+function memoWindow(g: Gen, name: string, test: string): string {
+  g.memos.push(name);
+  return `if (r[8] !== ${name} || r[9] !== 0) {\n${test}${name} = r[8];\n}\n`;
+}
+
 export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skipTo: number[], inlined: Map<number, string>,
   lazyRead: boolean[]): string {
   const n = ins.length;
@@ -198,7 +212,8 @@ export function emitInsns(g: Gen, ins: Insn[], off: number, fate: number[], skip
   if (win !== null && g.regs !== null) {
     // In a trace a window that does not hold leaves it where the run starts (the blocks test each
     // access themselves), so the accesses it covers are emitted without tests or slow paths.
-    const check = g.bail ? windowExit(win, `{ c.rip = ${g.abs(ins[0].addr)}; ${g.ret(off)} }`) : windowCheck(win, winName);
+    const check = g.bail ? memoWindow(g, `w_${off}`, windowExit(win, `{ c.rip = ${g.abs(ins[0].addr)}; ${g.ret(off)} }`))
+      : windowCheck(win, winName);
     body += g.regs.instr(check, null);
   }
   // The lazy-flag statements of the instruction before, left for the jcc after it (FLAGS_AT_EXIT).

@@ -125,7 +125,7 @@ export class Cpu {
     this.mem = mem;
     this.resumeRip = -1;
     this.core = new Core(mem);
-    this.cache = new CodeCache(mem.codePages, mem.placed);
+    this.cache = new CodeCache(mem.codePages, mem.placed, mem);
     this.decoder = new BlockDecoder(this.core);
     mem.onCodeWrite = (page: number) => this.cache.invalidatePage(page);
     this.core.owner = this;

@@ -118,6 +118,8 @@ export class Gen {
   held = false;
   /** Under a held window: rsp before this instruction less rsp where the run starts (tested 4-aligned there). */
   heldDelta = 0;
+  /** A trace's window memos (compile.ts: memoWindow), declared by the trace. */
+  memos: string[] = [];
   /** Under a held window: this instruction's memory operand (addr(), bound to v('a')) is 4-aligned. */
   opWord = false;
   /** Set by store emitters: the block must check c.stop after this instruction. */

@@ -68,6 +68,12 @@ export class GuestMemory {
    * (codePages nonzero): whoever clears that clears this (CodeCache).
    */
   readonly placed: Float64Array;
+  /**
+   * Counts the times a page became watched (codePages set nonzero): a
+   * trace remembers the stack pointers its windows held for (trace.ts) and
+   * forgets them when this moved during a system call.
+   */
+  codeMarks = 0;
   /** Installed by the CPU: called with a page number when a cached-code page is written. */
   onCodeWrite: ((page: number) => void) | null = null;
 

@@ -74,7 +74,10 @@ export function traceable(b: Block): boolean {
   return b.valid && !isLoop(b) && !hasRdtsc(b);
 }
 
-interface Emitted { body: string; lazyRead: boolean[][]; regs: RegCache | null; all: Insn[] }
+interface Emitted { body: string; lazyRead: boolean[][]; regs: RegCache | null; all: Insn[]; memos: string[] }
+
+/** Where a gate call's code forgets the window memos (traceSource fills it in once they are all known). */
+const FORGET_MEMOS = '/*forget memos*/';
 
 function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: BlockLookup, lazy: boolean[][] | null,
   regs: boolean, rerecord: number): Emitted {
@@ -136,7 +139,7 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
       const leave = `\nif (gt_${x} !== ${GATE_CONTINUE} || !b.valid) return 0;\n`;
       // A call the gate lets the trace go on from changed no register but those of GATE_CHANGES (Cpu.gate).
       body += g.regs !== null ? g.regs.instr(gateCall(call, leave, GATE_CHANGES), null) : call + leave;
-      body += `\nsk = ${next};${loop ? ' done = 0;' : ''}\n`;
+      body += `\nsk = ${next};${loop ? ' done = 0;' : ''}\n${FORGET_MEMOS}\n`;
     }
     if (x < members.length - 1) {
       body += `if (c.rip !== tb[${x + 1}] || (c.stop | c.exit) !== 0) { c.stop = 0; ${miss}${g.ret(next)} }\n`;
@@ -148,7 +151,7 @@ function emitTrace(members: Block[], gates: boolean[], loop: boolean, lookup: Bl
   body = loop
     ? `let done = 0, sk = 0;\ntry {\nfor (;;) {\nsk = ${own.length};\n${body}\n}\n} catch (e) { c.loopDone = done - sk; throw e; }`
     : `let sk = ${own.length};\ntry {\n${body}\n} catch (e) { c.loopDone = -sk; throw e; }`;
-  return { body, lazyRead, regs: g.regs, all };
+  return { body, lazyRead, regs: g.regs, all, memos: g.memos };
 }
 
 /**
@@ -160,8 +163,13 @@ function traceSource(members: Block[], gates: boolean[], loop: boolean, lookup: 
   const first = emitTrace(members, gates, loop, lookup, null, false, rerecord);
   let emitted = emitTrace(members, gates, loop, lookup, first.lazyRead, true, rerecord);
   if (emitted.regs !== null && !emitted.regs.ok) emitted = emitTrace(members, gates, loop, lookup, first.lazyRead, false, rerecord);
-  const inner = emitted.regs !== null ? emitted.regs.finish(emitted.body) : emitted.body;
-  const body = `const tb = b.tb;\nlet B = 0;\n${prologue(inner, ['B'])}${inner}`;
+  let inner = emitted.regs !== null ? emitted.regs.finish(emitted.body) : emitted.body;
+  // The window memos (compile.ts: memoWindow), forgotten after a system call that watched a page.
+  const memos = emitted.memos;
+  const forget = memos.length === 0 ? '' : `if (c.mem.codeMarks !== cm) { cm = c.mem.codeMarks; ${memos.map((m) => `${m} = NaN;`).join(' ')} }`;
+  inner = inner.split(FORGET_MEMOS).join(forget);
+  const decl = memos.length === 0 ? '' : `let cm = c.mem.codeMarks, ${memos.map((m) => `${m} = NaN`).join(', ')};\n`;
+  const body = `const tb = b.tb;\nlet B = 0;\n${decl}${prologue(inner, ['B'])}${inner}`;
   return { src: `return function trace_p${(members[0].addr & 0xfff).toString(16)}(c, b) {\n${body}\n};`, all: emitted.all };
 }
 

@@ -157,6 +157,7 @@ export function placeImage(mem: GuestMemory, img: PreparedImage, base: number): 
         placed[first + k] = tok0 + k;
         codePages[first + k] |= 2;
       }
+      mem.codeMarks++;
     }
   }
   const phdr = phdrAddress(elf);

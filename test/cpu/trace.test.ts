@@ -400,6 +400,47 @@ describe('traces', () => {
     expect(ends[2]).to.deep.equal(ends[0]);
   });
 
+  it('a window a trace remembers as holding is tested again after a gate call that watched a page: a store there is reported', () => {
+    // head (eax = 39, call rax), after (push rbx; pop r13: a held store to the stack; rsi += r13), the tail counting in rcx.
+    const head = new Asm().i('Mov_r32_imm32', 'eax', 39).i('Call_rm64', 'rax');
+    const after = CODE_BASE + head.assemble(CODE_BASE).length;
+    const rest = new Asm().i('Add_rm64_imm8', 'rbx', 5).i('Push_r64', 'rbx').i('Pop_r64', 'r13').i('Add_r64_rm64', 'rsi', 'r13')
+      .i('Mov_r32_imm32', 'edx', TAIL).i('Jmp_rm64', 'rdx');
+    const bytes = image([[CODE_BASE, head], [after, rest], [TAIL, tail()]]);
+    const stackPage = (STACK_TOP - 8) >>> 12;
+    const ends: End[] = [];
+    for (const tier of ['interp', 'compiled', 'hot'] as const) {
+      const mc = start(bytes, tier, { [RCX]: 3000 }, false);
+      const cpuWrite = mc.mem.onCodeWrite as (page: number) => void;
+      const reported: number[] = [];
+      mc.mem.onCodeWrite = (page) => { reported.push(page); cpuWrite(page); };
+      let round = 0;
+      let src = '';
+      mc.cpu.gate = { onGate: (ctx) => {
+        ctx.rip = popGate(mc, ctx);
+        ctx.setReg(RAX, 0);
+        if (++round === 2000) {
+          src = loopTrace(mc, [CODE_BASE, after, TAIL])?.[1] ?? '';
+          // As an exec or a decode would: the stack's page becomes watched (its writes must be reported).
+          mc.mem.codePages[stackPage] = 1;
+          mc.mem.codeMarks++;
+        }
+        return GATE_CONTINUE;
+      } };
+      ends.push(runToEnd(mc));
+      // The push right after that call writes the watched page: reported on every tier (once: the CPU stops watching it).
+      expect(reported, tier).to.deep.equal([stackPage]);
+      if (tier === 'hot') {
+        expect(src).to.include('c.sys(');
+        expect(src).to.match(/if \(\$8 !== w_\d+ \|\| \$9 !== 0\)/);
+        expect(src).to.include('c.mem.codeMarks !== cm');
+      }
+    }
+    expect(ends[0].reason).to.equal(ExitReason.Fault);
+    expect(ends[1]).to.deep.equal(ends[0]);
+    expect(ends[2]).to.deep.equal(ends[0]);
+  });
+
   it('a gate call that replaces other registers and answers GATE_EXIT leaves them as the gate set them (the trace writes none back)', () => {
     const { bytes, after } = gateRegsLoop();
     const ends: End[] = [];
