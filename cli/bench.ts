@@ -11,10 +11,14 @@ import { join } from 'node:path';
 import meow from 'meow';
 import { rootfsDir } from '../userspace/index.js';
 import {
-  type BenchContext, type PathName, DEFAULT_ROWS, LAT_SYSCALL, PATHS, QEMU_INSTALL_HINT, WORKLOAD_NAMES, CPU_KERNELS,
+  type BenchContext, type PathName, type SimPath, isSimPath, DEFAULT_ROWS, LAT_SYSCALL, PATHS, QEMU_INSTALL_HINT, WORKLOAD_NAMES, CPU_KERNELS,
   cpuChart, describeMachine, hasHostMusl, hostPath, isRowName, machineInfo, qemuVersion, renderCpuTable,
   renderSyscallTable, runCpuSuite, runSyscallSuite, syscallChart, syscallRatios,
+  runCompare, renderCompareTable,
 } from './bench/index.js';
+
+/** Seconds one calibrated run of --compare takes. */
+const COMPARE_TARGET = 1;
 
 export const help = `Usage
   $ nommu-um bench [options]
@@ -38,7 +42,18 @@ Options
   --timeout SEC      limit of one run (default 300)
   --root DIR         guest root (default build/rootfs)
   --json FILE        write the results, with the machine's description, as JSON
-  --svg FILE         write a chart (log-scale grouped bars)`;
+  --svg FILE         write a chart (log-scale grouped bars)
+
+Comparing two builds of the simulator
+  --compare DIR      run the syscall rows on this build and on the build in DIR
+                     (a checkout with dist/ built, or a dist directory) in the
+                     same processes, round after round, each build loaded first
+                     in half of the processes; prints this/other per row
+                     (--rows default: syscall)
+  --processes N      processes of --compare (default 8)
+                     --paths: trap or zpoline (default zpoline); --repeat: rounds
+                     per process (default 5); --iterations: per run (default:
+                     calibrated to about ${COMPARE_TARGET} s a run)`;
 
 const flags = {
   suite: { type: 'string', default: 'syscall' },
@@ -52,7 +67,10 @@ const flags = {
   root: { type: 'string' },
   json: { type: 'string' },
   svg: { type: 'string' },
+  compare: { type: 'string' },
+  processes: { type: 'number', default: 8 },
 } as const;
+
 
 export interface BenchIo {
   out(s: string): void;
@@ -87,17 +105,25 @@ export async function runBench(argv: string[], io: BenchIo): Promise<number> {
     const bad = p.find((x) => !(PATHS as readonly string[]).includes(x));
     if (bad !== undefined) throw new UsageError(`--paths: unknown path '${bad}' (expected ${PATHS.join(',')})`);
     paths = PATHS.filter((x) => p.includes(x));
-    rows = list(f.rows, suite === 'cpu' ? WORKLOAD_NAMES : DEFAULT_ROWS);
+    rows = list(f.rows, suite === 'cpu' ? WORKLOAD_NAMES : f.compare !== undefined ? ['syscall'] : DEFAULT_ROWS);
     const badRow = rows.find((r) => (suite === 'cpu' ? !WORKLOAD_NAMES.includes(r) : !isRowName(r)));
     if (badRow !== undefined) {
       throw new UsageError(`--rows: unknown ${suite === 'cpu' ? 'workload' : 'row'} '${badRow}' (expected ${(suite === 'cpu' ? WORKLOAD_NAMES : DEFAULT_ROWS).join(',')})`);
     }
     iterations = positiveInt('iterations', f.iterations);
     if (iterations !== undefined && suite === 'cpu') throw new UsageError('--iterations applies to the syscall suite; use --scale with --suite cpu');
-    repeat = positiveInt('repeat', f.repeat) ?? (suite === 'cpu' ? 1 : 3);
+    repeat = positiveInt('repeat', f.repeat) ?? (suite === 'cpu' ? 1 : f.compare !== undefined ? 5 : 3);
     positiveInt('timeout', f.timeout);
     if (!(f.scale > 0) || f.scale > 64) throw new UsageError(`--scale ${f.scale}: expected a number above 0, at most 64`);
     if (f.cpuTier !== 'compiled' && f.cpuTier !== 'interp') throw new UsageError(`--cpu-tier ${f.cpuTier}: expected compiled or interp`);
+    positiveInt('processes', f.processes);
+    if (f.compare !== undefined) {
+      if (suite !== 'syscall') throw new UsageError('--compare runs the syscall suite\'s rows only');
+      if (f.paths === undefined) paths = ['zpoline'];
+      if (paths.length !== 1 || !isSimPath(paths[0])) throw new UsageError('--compare: --paths is one simulator path, trap or zpoline');
+      if (f.cpuTier !== 'compiled') throw new UsageError('--compare runs both builds on their default tier');
+      if (f.svg !== undefined) throw new UsageError('--compare draws no chart; use --json');
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       io.err(`nommu-um bench: ${e.message}\n\n${help}\n`);
@@ -113,6 +139,7 @@ export async function runBench(argv: string[], io: BenchIo): Promise<number> {
     io.err(`nommu-um bench: ${missing} is not in ${root}: build the guest userland first (npm run userspace)\n`);
     return 1;
   }
+  if (f.compare !== undefined) return compare(f.compare, { root, rows, path: paths[0] as SimPath, iterations, repeat, processes: f.processes, timeoutMs: f.timeout * 1000, json: f.json }, io);
   const qemu = paths.includes('qemu') ? qemuVersion() : null;
   if (paths.includes('qemu') && qemu === null) {
     io.err(`nommu-um bench: qemu-x86_64 is not installed; its column shows "not installed" (${QEMU_INSTALL_HINT})\n`);
@@ -152,6 +179,41 @@ export async function runBench(argv: string[], io: BenchIo): Promise<number> {
     rmSync(scratch, { recursive: true, force: true });
   }
   return 0;
+}
+
+interface CompareRequest {
+  root: string; rows: string[]; path: SimPath; iterations: number | undefined; repeat: number; processes: number;
+  timeoutMs: number; json: string | undefined;
+}
+
+/** --compare: this build against the one in `other` (compare.ts). */
+async function compare(other: string, q: CompareRequest, io: BenchIo): Promise<number> {
+  const scratch = mkdtempSync(join(tmpdir(), 'nommu-um-compare-'));
+  const machine = machineInfo(qemuVersion());
+  io.err(`bench: ${describeMachine(machine)}\n`);
+  try {
+    const rounds = q.repeat;
+    const o = {
+      other, root: q.root, program: LAT_SYSCALL, rows: q.rows, path: q.path, iterations: q.iterations ?? null, rounds,
+      processes: q.processes, warmupRounds: 2, target: COMPARE_TARGET, timeoutMs: q.timeoutMs, scratch,
+      progress: (line: string) => io.err(`bench: ${line}\n`),
+    };
+    const r = await runCompare(o);
+    if (!r.ok) {
+      io.err(`nommu-um bench: --compare: ${r.reason}\n`);
+      return 1;
+    }
+    io.out(renderCompareTable(r.rows, o));
+    const end = loadavg().map((l) => Math.round(l * 100) / 100);
+    io.out(`\nMachine: ${describeMachine(machine)}; load average at the end ${end.join(' ')}\n`);
+    if (q.json !== undefined) {
+      const options = { compare: other, rows: q.rows, path: q.path, iterations: q.iterations ?? null, rounds, processes: q.processes };
+      writeFileSync(q.json, JSON.stringify({ tool: 'nommu-um bench --compare', unit: 'us_per_op', machine, loadavgEnd: end, options, rows: r.rows }, null, 2) + '\n');
+    }
+    return 0;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -15,3 +15,4 @@ export { formatValue, formatRatio, renderTextTable, renderSyscallTable, renderCp
 export { type ChartSpec, type ChartSeries, type LogScale, renderBarChart, logScale, escapeXml, PATH_COLORS } from './svg.js';
 export { syscallChart, cpuChart } from './charts.js';
 export { type MachineInfo, machineInfo, cpuModel, describeMachine } from './machine.js';
+export { type CompareOptions, type CompareRow, type ProcessSamples, runCompare, renderCompareTable, summarize, resolveDist, geometricMean, median, THIS_DIST } from './compare.js';

@@ -17,14 +17,21 @@ export interface MachineInfo {
   date: string;
 }
 
-/** "model name" of the first processor in /proc/cpuinfo, else what Node reports. */
+/**
+ * "model name" of the first processor in /proc/cpuinfo, else what Node
+ * reports; with its family and model numbers when cpuinfo has them (a
+ * virtual machine may name only the brand, "AMD EPYC", for any generation).
+ */
 export function cpuModel(cpuinfo?: string): string {
   let text = cpuinfo;
   if (text === undefined) {
     try { text = readFileSync('/proc/cpuinfo', 'utf8'); } catch { text = ''; }
   }
   const m = /^model name\s*:\s*(.+)$/m.exec(text);
-  return m !== null ? m[1].trim() : (cpus()[0]?.model ?? 'unknown');
+  if (m === null) return cpus()[0]?.model ?? 'unknown';
+  const family = /^cpu family\s*:\s*(\d+)\s*$/m.exec(text);
+  const model = /^model\s*:\s*(\d+)\s*$/m.exec(text);
+  return family !== null && model !== null ? `${m[1].trim()} (family ${family[1]} model ${model[1]})` : m[1].trim();
 }
 
 export function machineInfo(qemu: string | null): MachineInfo {

@@ -323,5 +323,8 @@ describe('cli/bench: generated data and machine', () => {
 
   it('reads the CPU model from /proc/cpuinfo text', () => {
     expect(cpuModel('processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13\nflags\t: fpu\n')).to.equal('AMD EPYC 7B13');
+    // A VM naming only the brand: the family and model numbers tell the generation.
+    expect(cpuModel('vendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nstepping\t: 0\n'))
+      .to.equal('AMD EPYC (family 26 model 2)');
   });
 });
