@@ -9,7 +9,7 @@
 import { Core, FAULT } from './core.js';
 import { Block, CodeCache, interpret, type BlockExec } from './block.js';
 import { BlockDecoder } from './decode.js';
-import { compileBlock } from './compile.js';
+import { compileBlock, inlineTargets, skipTargets } from './compile.js';
 import { addTemplate, relocatedBlock } from './templates.js';
 import { MAX_MEMBERS, MAX_TRACE_INSNS, installTrace, traceable } from './trace.js';
 import { F_EAGER, rflags } from './flags.js';
@@ -74,6 +74,8 @@ export class Cpu {
   traceAll = false;
   /** Traces made so far (diagnostics, tests). */
   tracesMade = 0;
+  /** Blocks compiled again to inline a side exit's target that turned hot (inlineSideExit). */
+  sideExitCompiles = 0;
   /** Blocks decoded so far (diagnostics: code that stays cached is not decoded again). */
   decodedBlocks = 0;
   /** Blocks made so far, decoded or relocated from a template of the same bytes (templates.ts, shared by every Cpu of the process). */
@@ -194,7 +196,7 @@ export class Cpu {
         }
       }
       // Counting stops past HOTTER, so a hot block costs no store here.
-      if (compiled && b.runs <= HOTTER) this.tierUp(b, hotNow);
+      if (compiled && b.runs <= HOTTER) this.tierUp(b, hotNow, prev);
       let f = own && b.single !== null ? b.single : b.exec;
       own = false;
       if (this.rec !== null) f = this.record(b);
@@ -241,12 +243,13 @@ export class Cpu {
    * the trace that starts there is recorded (unless another is being
    * recorded: then at a later run).
    */
-  private tierUp(b: Block, hotNow: boolean): void {
+  private tierUp(b: Block, hotNow: boolean, prev: Block | null): void {
     if (b.runs === HOTTER) {
       if (this.rec === null) { b.runs = HOTTER + 1; this.rec = []; this.recGates = []; this.recInsns = 0; }
       return;
     }
     const runs = ++b.runs;
+    if ((runs === HOT || runs === HOTTER) && prev !== null && prev !== b) this.inlineSideExit(prev, b);
     if (runs === HOT) {
       let f = compileBlock(b, this.lookup, hotNow);
       if (!hotNow && promoted.has(f)) {
@@ -262,6 +265,22 @@ export class Cpu {
       promoted.add(b.exec);
       b.exec = compileBlock(b, this.lookup, true);
     }
+  }
+
+  /**
+   * b, turning hot, was entered from prev, whose function may have left to it
+   * through a side exit it could inline but did not: b had not run yet when
+   * prev was compiled. Which targets exist when a block is compiled depends on
+   * what ran first (in one process of the bench, musl's symbol lookup left to
+   * its bloom-filter miss through the run loop 300 times per exec on one
+   * syscall path and never on the other). prev is compiled again, at its tier.
+   */
+  private inlineSideExit(prev: Block, b: Block): void {
+    // Not compiled yet, or a trace's head (its function is the trace's).
+    if (prev.runs < HOT || prev.tb !== null || !prev.valid || prev.all.includes(b.insns[0])) return;
+    if (!inlineTargets(prev, this.lookup, skipTargets(prev)).some((x) => x.s === b)) return;
+    prev.exec = compileBlock(prev, this.lookup, prev.runs >= HOTTER);
+    this.sideExitCompiles++;
   }
 
   /**

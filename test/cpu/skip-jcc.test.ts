@@ -354,6 +354,45 @@ describe('side exits whose target block is compiled into the block (inlined)', (
     }
   });
 
+  it('a side exit whose target first runs after the block was compiled is inlined once that target turns hot', () => {
+    // `loop` calls f on the next page (f's block: cmp, jb, add, ret; calls and jmps across a page
+    // are not followed); f's jb to `odd` is taken only after the 31st round, when f's block was
+    // compiled long before (at its fourth run).
+    const prog = () => {
+      const a = new Asm()
+        .i('Mov_r32_imm32', 'ecx', 60)
+        .i('Xor_r32_rm32', 'ebx', 'ebx')
+        .i('Jmp_rel32_64', L('loop'));
+      // Filler decoding never reaches (db takes at most 16 bytes).
+      for (let k = 0; k < 0x1000 / 16 - 1; k++) a.db(...new Array<number>(16).fill(0x0b));
+      return a.label('loop').i('Call_rel32_64', L('f'))
+        .i('Sub_rm32_imm8', 'ecx', 1)
+        .i('Jne_rel32_64', L('loop'))
+        .i('Ud2')
+        .label('f').i('Cmp_rm32_imm8', 'ecx', 30)
+        .i('Jb_rel32_64', L('odd'))
+        .i('Add_rm32_imm8', 'ebx', 1)
+        .i('Retnq')
+        .label('odd').i('Add_rm32_imm8', 'ebx', 100)
+        .i('Retnq');
+    };
+    const { interp, compiled } = both(prog);
+    expect(compiled).to.deep.equal(interp);
+    expect(interp.regs[1]).to.equal(31 + 29 * 100);
+    const mc = program(prog(), 'compiled');
+    expect(run(mc)).to.equal(ExitReason.Fault);
+    const entry = mc.cpu.blockAt(CODE_BASE)!;
+    const loop = mc.cpu.blockAt(entry.insns[2].target)!;
+    const f = mc.cpu.blockAt(loop.insns[0].target)!;
+    expect(f.n).to.equal(4);
+    const oddAt = f.insns[1].target;
+    const odd = mc.cpu.blockAt(oddAt)!;
+    expect(mc.cpu.sideExitCompiles).to.equal(1);
+    expect(f.all.slice(f.n).map((i) => i.addr)).to.deep.equal(odd.insns.map((i) => i.addr));
+    // The run loop entered odd until its fourth run (HOT), and never after: f's function runs it.
+    expect(odd.runs).to.equal(4);
+  });
+
   it('a fault inside the inlined code: same rip, retired count and registers as the interpreter', () => {
     for (const faultAt of [1, 3, 7, 11, 25]) {
       const { interp, compiled } = both(asm(30, faultAt));
