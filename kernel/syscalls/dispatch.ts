@@ -67,6 +67,16 @@ function cpuClock(id: number): boolean {
 
 /** Dispatcher.gateCall, as each number's copy runs it. */
 type GateCall = (this: Dispatcher, t: Task) => void;
+/**
+ * Per system call number below SLED_LENGTH (the gate's numbers): its copy of
+ * gateCall, once made (Dispatcher.gateFor), shared by every Dispatcher of the
+ * process. A copy starts without type feedback, unoptimized: made per kernel,
+ * every new kernel (each run of the bench, each `nommu-um run` of a test
+ * suite) ran its first few thousand calls of each number in V8's interpreter,
+ * which made vfork+sh (20 numbers, one to three calls each per exec) 7%
+ * slower on zpoline than on the trap path (docs/benchmarks.md).
+ */
+const gateCopies = new Array<GateCall | undefined>(SLED_LENGTH).fill(undefined);
 
 /** What Dispatcher.gateCall names besides `this` and t: its copies (gateFor) get them as these. */
 const GATE_SCOPE = {
@@ -97,12 +107,6 @@ export class Dispatcher {
   private readonly countdown: Int32Array;
   private readonly weight: Int32Array;
   private rng = 0x2545f491;
-  /**
-   * Per system call number below SLED_LENGTH (the gate's numbers): its copy
-   * of gateCall, once made (gateFor). Per kernel: copies shared by every
-   * kernel of the process measured no faster (docs/benchmarks.md).
-   */
-  private readonly gates = new Array<GateCall | undefined>(SLED_LENGTH).fill(undefined);
 
   constructor(private readonly k: Kernel, private readonly table: ReadonlyArray<SyscallDef<Task> | undefined>) {
     const n = table.length;
@@ -138,14 +142,19 @@ export class Dispatcher {
   enterGate(t: Task): void {
     const g = t.ctx.gpr;
     const nr = g[2 * RAX] >>> 0;
-    const f = g[2 * RAX + 1] === 0 && nr < SLED_LENGTH ? this.gates[nr] ?? this.gateFor(nr) : Dispatcher.prototype.gateCall;
+    const f = g[2 * RAX + 1] === 0 && nr < SLED_LENGTH ? gateCopies[nr] ?? Dispatcher.gateFor(nr) : Dispatcher.prototype.gateCall;
     f.call(this, t);
   }
 
-  /** nr's copy of gateCall, made on its first call. */
-  private gateFor(nr: number): GateCall {
+  /** nr's copy of gateCall if one was made (diagnostics, tests). */
+  static gateCopy(nr: number): GateCall | undefined {
+    return gateCopies[nr];
+  }
+
+  /** nr's copy of gateCall, made on its first call in the process (gateCopies). */
+  private static gateFor(nr: number): GateCall {
     const f = copyMethod(Dispatcher.prototype.gateCall, `gate_${nr}`, GATE_SCOPE);
-    this.gates[nr] = f;
+    gateCopies[nr] = f;
     return f;
   }
 

@@ -135,6 +135,19 @@ describe('kernel: the gate\'s direct path does what the general path does', func
     }
   });
 
+  it('each number runs its own copy of the gate\'s call, made once for every kernel of the process', () => {
+    once('gate', NR_VALUE, 0);
+    const copy = Dispatcher.gateCopy(NR_VALUE);
+    expect(copy).to.be.a('function');
+    expect(copy!.name).to.equal(`gate_${NR_VALUE}`);
+    once('gate', NR_ARGS, 1);
+    expect(Dispatcher.gateCopy(NR_ARGS)).to.not.equal(copy);
+    // Another kernel, another Dispatcher with its own table: the same copy (warm, not remade).
+    const again = once('gate', NR_VALUE, 0);
+    expect(again.rax).to.equal(7);
+    expect(Dispatcher.gateCopy(NR_VALUE)).to.equal(copy);
+  });
+
   it('takes the direct path for most calls: the general one only for the timed sample', () => {
     // Not a timing test: a spy on the general path's entry counts how often it is used.
     const k = new Kernel({ memBytes: 64 << 20, root: rootfsDir(), siteCacheDir: null, deterministic: false, syscallPath: 'trap' });
