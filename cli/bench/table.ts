@@ -4,7 +4,7 @@
  */
 import type { CpuWorkloadResult } from './cpu-suite.js';
 import type { SyscallRowResult } from './syscall-suite.js';
-import { type Cell, type PathName, type SimPath, PATH_LABEL, isSimPath, pairedRatio, ratio } from './types.js';
+import { type Cell, type PathName, type SimPath, PATH_LABEL, isSimPath, pairedRange, pairedRatio, ratio } from './types.js';
 
 /** A value with about 3 significant digits, no exponent (0.0999, 1.73, 29.9, 152384). */
 export function formatValue(v: number): string {
@@ -57,11 +57,15 @@ export class Footnotes {
  * the rounds' trap / zpoline, see pairedRatio) for a row, null where a side
  * has no value.
  */
-export function syscallRatios(r: SyscallRowResult): { zpolineNative: number | null; trapZpoline: number | null } {
+export function syscallRatios(r: SyscallRowResult): {
+  zpolineNative: number | null; trapZpoline: number | null; trapZpolineRange: { min: number; max: number } | null;
+} {
   const t = r.cells.trap, z = r.cells.zpoline;
+  const both = t !== undefined && z !== undefined && t.ok && z.ok;
   return {
     zpolineNative: ratio(r.cells.zpoline, r.cells.native),
-    trapZpoline: t === undefined || z === undefined || !t.ok || !z.ok ? null : pairedRatio(t.samples, z.samples),
+    trapZpoline: both ? pairedRatio(t.samples, z.samples) : null,
+    trapZpolineRange: both ? pairedRange(t.samples, z.samples) : null,
   };
 }
 
@@ -83,7 +87,16 @@ export function renderSyscallTable(results: SyscallRowResult[], paths: PathName[
   });
   let out = `Microseconds per operation (best of ${repeat} run${repeat === 1 ? '' : 's'}; lower is better)\n\n`;
   out += renderTextTable(header, rows, header.map((_, i) => (i === 0 ? 'l' : 'r')));
-  if (ratios.includes('trap/zpoline')) out += '\ntrap/zpoline: the median over the rounds of trap / zpoline, run back to back (the paths\' order alternates round by round)\n';
+  if (ratios.includes('trap/zpoline')) {
+    out += '\ntrap/zpoline: the median over the rounds of trap / zpoline, run back to back (the paths\' order alternates round by round)\n';
+    // Where the rounds themselves disagree on which path is faster, the median only picks a side of the machine's spread.
+    const split = results.map((r) => ({ row: r.row, range: syscallRatios(r).trapZpolineRange }))
+      .filter((x) => x.range !== null && x.range.min < 1 && x.range.max > 1);
+    if (split.length > 0) {
+      out += `rounds on both sides of 1 (trap faster in some, zpoline in others; the difference is within this run's spread): ${
+        split.map((x) => `${x.row} ${x.range!.min.toFixed(2)}-${x.range!.max.toFixed(2)}`).join(', ')}\n`;
+    }
+  }
   const sims = paths.filter(isSimPath);
   if (sims.length > 0) {
     out += '\nGuest work per operation (deterministic: (total at 2n - total at n) / n)\n\n';

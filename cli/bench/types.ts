@@ -62,10 +62,21 @@ export function ratio(a: Cell | undefined, b: Cell | undefined): number | null {
  * path got the luckier best sample. Null without a pair.
  */
 export function pairedRatio(a: readonly number[], b: readonly number[]): number | null {
-  const r: number[] = [];
-  for (let k = 0; k < Math.min(a.length, b.length); k++) if (b[k] > 0) r.push(a[k] / b[k]);
+  const r = roundRatios(a, b);
   if (r.length === 0) return null;
-  r.sort((x, y) => x - y);
   const mid = r.length >> 1;
   return r.length % 2 === 1 ? r[mid] : (r[mid - 1] + r[mid]) / 2;
+}
+
+/** The lowest and highest a[k] / b[k] of the rounds (see pairedRatio); null without a pair. */
+export function pairedRange(a: readonly number[], b: readonly number[]): { min: number; max: number } | null {
+  const r = roundRatios(a, b);
+  return r.length === 0 ? null : { min: r[0], max: r[r.length - 1] };
+}
+
+/** a[k] / b[k] for each round with both samples, ascending. */
+function roundRatios(a: readonly number[], b: readonly number[]): number[] {
+  const r: number[] = [];
+  for (let k = 0; k < Math.min(a.length, b.length); k++) if (b[k] > 0) r.push(a[k] / b[k]);
+  return r.sort((x, y) => x - y);
 }

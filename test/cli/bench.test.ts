@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect } from 'chai';
 import {
   type CpuWorkloadResult, type SyscallRowResult, Footnotes, cpuModel, escapeXml, failed, formatRatio, formatValue,
-  generateData, isRowName, logScale, measured, pairedRatio, parseLatencyLine, parseLatencyOutput, randomBlob, ratio,
+  generateData, isRowName, logScale, measured, pairedRange, pairedRatio, parseLatencyLine, parseLatencyOutput, randomBlob, ratio,
   calibrate, fasterThan, warmUp, WARMUP_RUNS, type Sample, renderBarChart, renderCpuTable, renderSyscallTable, rowPlan, syscallChart, syscallRatios, unavailable, wordText,
 } from '../../cli/bench/index.js';
 import { checkWellFormed } from './bench-xml.js';
@@ -143,6 +143,16 @@ describe('cli/bench: cells, ratios and tables', () => {
     r.cells.zpoline = measured(zp);
     expect(syscallRatios(r).trapZpoline).to.be.closeTo(1.05, 1e-12);
     expect(renderSyscallTable([r], ['native', 'qemu', 'trap', 'zpoline'], 3)).to.match(/trap\/zpoline: the median over the rounds/);
+    // One round of three had zpoline slower: the rounds disagree, and the table says so for that row alone.
+    expect(pairedRange(tr, zp)).to.deep.equal({ min: 0.95 / 1.3, max: 1.155 / 1.1 });
+    expect(syscallRatios(r).trapZpolineRange).to.deep.equal(pairedRange(tr, zp));
+    expect(pairedRange([1], [])).to.equal(null);
+    const clear = row('syscall', 0.1, 0.3, 0.4, 0.1);
+    clear.cells.trap = measured([0.4, 0.5]);
+    clear.cells.zpoline = measured([0.1, 0.11]);
+    const text = renderSyscallTable([clear, r], ['native', 'qemu', 'trap', 'zpoline'], 3);
+    expect(text).to.include('rounds on both sides of 1 (trap faster in some, zpoline in others; the difference is within this run\'s spread): stat 0.73-1.05\n');
+    expect(renderSyscallTable([clear], ['native', 'qemu', 'trap', 'zpoline'], 3)).to.not.include('both sides of 1');
   });
 
   it('formats values with about three significant digits', () => {
