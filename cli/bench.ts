@@ -71,7 +71,6 @@ const flags = {
   processes: { type: 'number', default: 8 },
 } as const;
 
-
 export interface BenchIo {
   out(s: string): void;
   err(s: string): void;
@@ -192,9 +191,8 @@ async function compare(other: string, q: CompareRequest, io: BenchIo): Promise<n
   const machine = machineInfo(qemuVersion());
   io.err(`bench: ${describeMachine(machine)}\n`);
   try {
-    const rounds = q.repeat;
     const o = {
-      other, root: q.root, program: LAT_SYSCALL, rows: q.rows, path: q.path, iterations: q.iterations ?? null, rounds,
+      other, root: q.root, program: LAT_SYSCALL, rows: q.rows, path: q.path, iterations: q.iterations ?? null, rounds: q.repeat,
       processes: q.processes, warmupRounds: 2, target: COMPARE_TARGET, timeoutMs: q.timeoutMs, scratch,
       progress: (line: string) => io.err(`bench: ${line}\n`),
     };
@@ -207,7 +205,7 @@ async function compare(other: string, q: CompareRequest, io: BenchIo): Promise<n
     const end = loadavg().map((l) => Math.round(l * 100) / 100);
     io.out(`\nMachine: ${describeMachine(machine)}; load average at the end ${end.join(' ')}\n`);
     if (q.json !== undefined) {
-      const options = { compare: other, rows: q.rows, path: q.path, iterations: q.iterations ?? null, rounds, processes: q.processes };
+      const options = { compare: other, rows: q.rows, path: q.path, iterations: q.iterations ?? null, rounds: q.repeat, processes: q.processes };
       writeFileSync(q.json, JSON.stringify({ tool: 'nommu-um bench --compare', unit: 'us_per_op', machine, loadavgEnd: end, options, rows: r.rows }, null, 2) + '\n');
     }
     return 0;

@@ -16,7 +16,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pairedRatio } from './types.js';
+import { median, pairedRatio } from './types.js';
 import { renderTextTable } from './table.js';
 import type { WorkerReport, WorkerRequest } from './compare-worker.js';
 
@@ -80,13 +80,6 @@ export function resolveDist(dir: string): string | null {
 export function geometricMean(xs: readonly number[]): number {
   if (xs.length === 0) throw new Error('geometricMean() needs at least one value');
   return Math.exp(xs.reduce((s, x) => s + Math.log(x), 0) / xs.length);
-}
-
-export function median(xs: readonly number[]): number {
-  if (xs.length === 0) throw new Error('median() needs at least one value');
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** The row's summary over its processes (each with at least one round). */

@@ -3,7 +3,7 @@
  * qemu-user and in-process simulator runners, the two suites (syscall paths
  * and CPU), their text tables, SVG charts and machine description.
  */
-export { type PathName, type SimPath, type Cell, type Measured, type NoValue, PATHS, PATH_LABEL, measured, failed, unavailable, ratio, pairedRatio, pairedRange, isSimPath } from './types.js';
+export { type PathName, type SimPath, type Cell, type Measured, type NoValue, PATHS, PATH_LABEL, measured, failed, unavailable, ratio, pairedRatio, pairedRange, median, isSimPath } from './types.js';
 export { type LatencyLine, type RowPlan, parseLatencyLine, parseLatencyOutput, ROW_PLANS, DEFAULT_ROWS, isRowName, rowPlan } from './latency.js';
 export { type HostRun, runHost, hostFailure, qemuVersion, hasHostMusl, QEMU, QEMU_INSTALL_HINT, HOST_MUSL_LOADER } from './host.js';
 export { type GuestRun, type GuestRunOptions, runGuest, guestFailure } from './guest.js';
@@ -15,4 +15,4 @@ export { formatValue, formatRatio, renderTextTable, renderSyscallTable, renderCp
 export { type ChartSpec, type ChartSeries, type LogScale, renderBarChart, logScale, escapeXml, PATH_COLORS } from './svg.js';
 export { syscallChart, cpuChart } from './charts.js';
 export { type MachineInfo, machineInfo, cpuModel, describeMachine } from './machine.js';
-export { type CompareOptions, type CompareRow, type ProcessSamples, runCompare, renderCompareTable, summarize, resolveDist, geometricMean, median, THIS_DIST } from './compare.js';
+export { type CompareOptions, type CompareRow, type ProcessSamples, runCompare, renderCompareTable, summarize, resolveDist, geometricMean, THIS_DIST } from './compare.js';

@@ -63,9 +63,15 @@ export function ratio(a: Cell | undefined, b: Cell | undefined): number | null {
  */
 export function pairedRatio(a: readonly number[], b: readonly number[]): number | null {
   const r = roundRatios(a, b);
-  if (r.length === 0) return null;
-  const mid = r.length >> 1;
-  return r.length % 2 === 1 ? r[mid] : (r[mid - 1] + r[mid]) / 2;
+  return r.length === 0 ? null : median(r);
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new Error('median() needs at least one value');
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 }
 
 /** The lowest and highest a[k] / b[k] of the rounds (see pairedRatio); null without a pair. */
